@@ -1,0 +1,5 @@
+"""Provides `python -m release_captain`, the same as the `captain` command."""
+
+from release_captain.cli import main
+
+main()
