@@ -1,0 +1,120 @@
+"""Provides the decisions the engine returns: what should happen next, and why.
+
+Each decision is a small frozen record with a `reason` sentence that feeds the audit
+log, `status` and `where`. The runtime records a decision before acting on it (R10).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from release_captain.engine.plan import PlanStep
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StartBuild:
+    """Build this version once, in a clean checkout (rule R2)."""
+
+    version: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EnterStage:
+    """The stage takes this version (rules R3, R4)."""
+
+    stage: str
+    version: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Supersede:
+    """A newer candidate makes this version obsolete in the stage: it never enters it."""
+
+    stage: str
+    version: int
+    by: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StartStep:
+    """Start the next step of a target's rollout (rule R5) or its rollback (rule R7)."""
+
+    stage: str
+    target: str
+    version: int
+    step: PlanStep
+    reason: str
+    #: The target's version before this step, for `CAPTAIN_PREVIOUS_VERSION`.
+    previous: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FinishStep:
+    """A step whose outcome is a matter of time alone (a fixed wait) is over."""
+
+    step_id: int
+    passed: bool
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FinishTarget:
+    """A target is done with a version: every step passed, or one failed."""
+
+    stage: str
+    target: str
+    version: int
+    succeeded: bool
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PassStage:
+    """The version passed the stage (rule R6); the next stage may take it."""
+
+    stage: str
+    version: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RejectStage:
+    """The version failed in the stage (rule R7); it never passes it."""
+
+    stage: str
+    version: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckMonitors:
+    """Evaluate every monitor of a running bake once more (rule R9)."""
+
+    step_id: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckAlarms:
+    """Evaluate a stage's `block_on_alarm` monitors just before it takes a version (R4)."""
+
+    stage: str
+    version: int
+    reason: str
+
+
+Decision = (
+    StartBuild
+    | EnterStage
+    | Supersede
+    | StartStep
+    | FinishStep
+    | FinishTarget
+    | PassStage
+    | RejectStage
+    | CheckMonitors
+    | CheckAlarms
+)

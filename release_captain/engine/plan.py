@@ -1,0 +1,55 @@
+"""Provides a target's plan: the ordered steps a version goes through on one target.
+
+Rule R5: with onebox, the onebox is deployed and verified first, then the full target;
+approvals run in the order written. The plan is derived from the stage alone, so the
+position of a step (`index`) identifies it across restarts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from release_captain.config.model import Approval, Stage
+from release_captain.state import StepKind
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanStep:
+    """One step of a target's rollout."""
+
+    index: int
+    name: str
+    kind: StepKind
+    onebox: bool
+    #: The approval this step runs; None for deploys and rollbacks.
+    approval: Approval | None = None
+
+    @property
+    def is_deploy(self) -> bool:
+        """True for the steps that put a version onto the target (or its onebox)."""
+        return self.kind in ("deploy", "rollback")
+
+
+#: The step that redeploys a target's last good version after a failure (rule R7).
+ROLLBACK_STEP = PlanStep(index=-1, name="rollback", kind="rollback", onebox=False)
+
+
+@cache
+def plan_for(stage: Stage) -> tuple[PlanStep, ...]:
+    """The steps of one rollout on any target of `stage`, in the order they run."""
+    steps: list[PlanStep] = []
+
+    def add(name: str, kind: StepKind, onebox: bool, approval: Approval | None = None) -> None:
+        steps.append(
+            PlanStep(index=len(steps), name=name, kind=kind, onebox=onebox, approval=approval)
+        )
+
+    if stage.onebox is not None:
+        add("onebox-deploy", "deploy", True)
+        for approval in stage.onebox.approvals:
+            add(approval.name, approval.kind, True, approval)
+    add("deploy", "deploy", False)
+    for approval in stage.approvals:
+        add(approval.name, approval.kind, False, approval)
+    return tuple(steps)

@@ -1,0 +1,126 @@
+"""Rule R5: parallel targets. Advancing each target of a stage through its plan.
+
+All targets of a stage deploy in parallel within `max_parallel`; a target's approvals
+start as soon as its own deployment finishes, whatever the others do; approvals of one
+target run in the order written and a failure stops the rest. Once the version failed on
+some target, targets that have not begun do not begin (those that have carry on).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from release_captain.config.model import Stage
+from release_captain.engine.bake import bake_decisions
+from release_captain.engine.decisions import Decision, FinishStep, FinishTarget, StartStep
+from release_captain.engine.plan import plan_for
+from release_captain.engine.rollout_timing import Slots, Timers
+from release_captain.state import DeploymentRecord, State, StepRecord
+
+
+def advance_target(
+    *,
+    stage: Stage,
+    target: str,
+    version: int,
+    steps: Mapping[int, StepRecord],
+    deployment: DeploymentRecord | None,
+    failing: bool,
+    state: State,
+    rejected: bool = False,
+    now: float,
+    slots: Slots,
+    timers: Timers,
+) -> list[Decision]:
+    """The next decision for one target's rollout of `version`, if any.
+
+    `steps` maps plan index -> latest attempt; `failing` is True once the version failed
+    on another target of the stage; `rejected` once a person rejected it there.
+    """
+    if deployment is not None and deployment.state != "running":
+        return []
+    running = [s for s in steps.values() if s.state == "running"]
+    if running:
+        return _watch_running(
+            running[0], stage=stage, state=state, now=now, slots=slots, timers=timers
+        )
+    failed = next((s for s in steps.values() if s.state == "failed"), None)
+    if failed is not None:
+        return [
+            FinishTarget(
+                stage=stage.name,
+                target=target,
+                version=version,
+                succeeded=False,
+                reason=f"{failed.name} failed",
+            )
+        ]
+    if rejected and deployment is not None:
+        return [
+            FinishTarget(
+                stage=stage.name,
+                target=target,
+                version=version,
+                succeeded=False,
+                reason="rejected by a person",
+            )
+        ]
+    plan = plan_for(stage)
+    index = next((s.index for s in plan if _passed(steps.get(s.index)) is False), len(plan))
+    if index == len(plan):
+        return [
+            FinishTarget(
+                stage=stage.name,
+                target=target,
+                version=version,
+                succeeded=True,
+                reason="deployed and every approval passed",
+            )
+        ]
+    if deployment is None and failing:
+        return []
+    step = plan[index]
+    if not slots.take(step.kind):
+        return []
+    retry = steps.get(index) is not None
+    reason = (
+        f"{step.name} was {steps[index].state}; running it again"
+        if retry
+        else ("first step of the rollout" if index == 0 else "previous step passed")
+    )
+    return [
+        StartStep(
+            stage=stage.name,
+            target=target,
+            version=version,
+            step=step,
+            reason=reason,
+            previous=state.target(stage.name, target).version,
+        )
+    ]
+
+
+def _passed(step: StepRecord | None) -> bool:
+    return step is not None and step.state == "passed"
+
+
+def _watch_running(
+    step: StepRecord, *, stage: Stage, state: State, now: float, slots: Slots, timers: Timers
+) -> list[Decision]:
+    """Steps the engine itself drives: bakes, fixed waits and a person's sign-off."""
+    approval = next((s.approval for s in plan_for(stage) if s.index == step.index), None)
+    if step.kind == "bake" and approval is not None:
+        return bake_decisions(step, approval, now=now, slots=slots, timers=timers)
+    if step.kind == "wait" and approval is not None:
+        ends = step.started_at + approval.duration
+        if now >= ends:
+            return [FinishStep(step_id=step.id, passed=True, reason="wait elapsed")]
+        timers.at(ends)
+    elif step.kind == "manual":
+        signed = any(
+            g.stage == stage.name and g.version == step.version and g.kind == "signoff"
+            for g in state.grants
+        )
+        if signed:
+            return [FinishStep(step_id=step.id, passed=True, reason="signed off by a person")]
+    return []
