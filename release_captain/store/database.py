@@ -1,0 +1,93 @@
+"""Provides opening the state database safely: WAL, busy timeout, migrations, and one
+clear sentence for each way it can fail (unwritable folder, locked, corrupt)."""
+
+from __future__ import annotations
+
+import fcntl
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from release_captain.errors import CaptainError, StateConflict
+from release_captain.store.schema import migrations
+
+
+class StoreError(CaptainError):
+    """The state directory or its database cannot be used as it is."""
+
+    exit_code = 2
+
+
+def open_database(state_dir: Path, *, timeout: float = 10.0) -> Database:
+    """Open (creating and migrating when needed) `state_dir/state.db`."""
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreError(
+            f"cannot create the state directory {state_dir}: {error.strerror or error}"
+        ) from None
+    path = state_dir / "state.db"
+    try:
+        conn = sqlite3.connect(
+            str(path), timeout=timeout, check_same_thread=False, isolation_level=None
+        )
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        db = Database(conn, execute_plugins=False)
+        _migrate(db, state_dir)
+    except sqlite3.DatabaseError as error:
+        raise _explain(error, path) from None
+    return db
+
+
+def _migrate(db: Database, state_dir: Path) -> None:
+    """Apply pending migrations under a file lock, so two processes never race."""
+    if not migrations.pending(db):
+        return
+    with open(state_dir / ".migrate.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        migrations.apply(db)
+
+
+def _explain(error: sqlite3.DatabaseError, path: Path) -> CaptainError:
+    """Turn SQLite's message into a sentence that says what to do."""
+    text = str(error).lower()
+    if "locked" in text or "busy" in text:
+        return StateConflict(
+            f"the database {path} is locked by another program; close it and try again"
+        )
+    if "readonly" in text or "unable to open" in text or "permission" in text:
+        return StoreError(f"cannot write the database {path}: check the folder's permissions")
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return StoreError(
+            f"the database {path} is corrupt ({error}); move it aside to start afresh, "
+            f"or restore it from a backup"
+        )
+    return StoreError(f"the database {path} cannot be used: {error}")
+
+
+@contextmanager
+def transaction(db: Database) -> Iterator[Database]:
+    """A write transaction that takes the write lock at once (`BEGIN IMMEDIATE`), so a
+    concurrent writer waits for the busy timeout instead of failing mid-way."""
+    conn = db.conn
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.DatabaseError as error:
+        raise _explain(error, Path(db.conn.execute("PRAGMA database_list").fetchone()[2])) from None
+    try:
+        yield db
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+def explain_errors(error: sqlite3.DatabaseError, path: Path) -> CaptainError:
+    """Public form of `_explain` for the store's other modules."""
+    return _explain(error, path)

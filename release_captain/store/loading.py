@@ -1,0 +1,197 @@
+"""Provides `load_state`: reading only what is current into the engine's `State`.
+
+The window starts at the oldest version some stage last took: anything older is settled
+in every stage and never needed again, so a pass costs the same with 20 versions of
+history as with 20,000 (rule-independent; see docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlite_utils import Database
+
+from release_captain.config.model import Pipeline
+from release_captain.state import (
+    AlarmCheck,
+    DeploymentRecord,
+    Grant,
+    StageControl,
+    StageVersion,
+    State,
+    StepRecord,
+    TargetRecord,
+    VersionRecord,
+)
+
+
+def load_state(db: Database, pipeline: Pipeline) -> State:
+    """The `State` the engine decides from, read in one snapshot."""
+    conn = db.conn
+    stage_names = [s.name for s in pipeline.stages]
+    with _snapshot(db):
+        last_taken = {
+            stage: int(top or 0)
+            for stage, top in conn.execute(
+                "SELECT stage, MAX(version) FROM stage_versions "
+                "WHERE entered_at IS NOT NULL GROUP BY stage"
+            )
+        }
+        floor = min((last_taken.get(s, 0) for s in stage_names), default=0)
+        versions = tuple(
+            VersionRecord(number=n, build=b, created_at=c)
+            for n, b, c in conn.execute(
+                "SELECT number, build, created_at FROM versions "
+                "WHERE number >= ? OR build IN ('pending', 'building') ORDER BY number",
+                (floor,),
+            )
+        )
+        stage_versions = {
+            (stage, version): StageVersion(
+                stage=stage, version=version, state=state, entered_at=entered, finished_at=done
+            )
+            for stage, version, state, entered, done in conn.execute(
+                "SELECT stage, version, state, entered_at, finished_at FROM stage_versions "
+                "WHERE version >= ?",
+                (floor,),
+            )
+        }
+        in_flight = [
+            (sv.stage, sv.version) for sv in stage_versions.values() if sv.state == "in-flight"
+        ]
+        deployments = _deployments(db, in_flight)
+        steps = _steps(db, in_flight)
+        targets = {
+            (stage, target): TargetRecord(
+                stage=stage, target=target, version=version, state=state, last_good=good
+            )
+            for stage, target, version, state, good in conn.execute(
+                "SELECT stage, target, version, state, last_good FROM targets"
+            )
+        }
+        controls = {
+            stage: StageControl(
+                stage=stage, paused=bool(paused), pause_reason=reason, promotion=promotion
+            )
+            for stage, paused, reason, promotion in conn.execute(
+                "SELECT stage, paused, pause_reason, promotion FROM controls"
+            )
+        }
+        alarm_checks = {
+            stage: AlarmCheck(
+                stage=stage,
+                checked_at=checked,
+                alarming=tuple(json.loads(alarming)),
+                running=bool(running),
+            )
+            for stage, checked, alarming, running in conn.execute(
+                "SELECT stage, checked_at, alarming, running FROM alarm_checks"
+            )
+        }
+        grants = frozenset(
+            Grant(stage=stage, version=version, kind=kind, override_blockers=bool(override))
+            for stage, version, kind, override in conn.execute(
+                "SELECT stage, version, kind, override_blockers FROM grants WHERE version >= ?",
+                (floor,),
+            )
+        )
+    return State(
+        versions=versions,
+        stage_versions=stage_versions,
+        last_taken=last_taken,
+        steps=steps,
+        deployments=deployments,
+        targets=targets,
+        controls=controls,
+        grants=grants,
+        alarm_checks=alarm_checks,
+    )
+
+
+class _snapshot:
+    """A read transaction, so the state is consistent across the queries above."""
+
+    def __init__(self, db: Database) -> None:
+        self._conn = db.conn
+        self._began = False
+
+    def __enter__(self) -> None:
+        if not self._conn.in_transaction:
+            self._conn.execute("BEGIN")
+            self._began = True
+
+    def __exit__(self, *exc: object) -> None:
+        if self._began:
+            self._conn.execute("COMMIT")
+
+
+def _deployments(
+    db: Database, in_flight: list[tuple[str, int]]
+) -> dict[tuple[str, str, int], DeploymentRecord]:
+    found: dict[tuple[str, str, int], DeploymentRecord] = {}
+    for stage, version in in_flight:
+        for target, state, started, finished in db.conn.execute(
+            "SELECT target, state, started_at, finished_at FROM deployments "
+            "WHERE stage = ? AND version = ?",
+            (stage, version),
+        ):
+            found[(stage, target, version)] = DeploymentRecord(
+                stage=stage,
+                target=target,
+                version=version,
+                state=state,
+                started_at=started,
+                finished_at=finished,
+            )
+    return found
+
+
+_STEP_COLUMNS = (
+    "id, stage, target, version, idx, name, kind, onebox, state, started_at, finished_at, "
+    "checks, last_check_at, checking"
+)
+
+
+def _steps(db: Database, in_flight: list[tuple[str, int]]) -> tuple[StepRecord, ...]:
+    """Every step of the rollouts in flight, plus any step still running elsewhere."""
+    rows = list(db.conn.execute(f"SELECT {_STEP_COLUMNS} FROM steps WHERE state = 'running'"))
+    for stage, version in in_flight:
+        rows += db.conn.execute(
+            f"SELECT {_STEP_COLUMNS} FROM steps WHERE stage = ? AND version = ? "
+            "AND state != 'running'",
+            (stage, version),
+        ).fetchall()
+    return tuple(
+        StepRecord(
+            id=i,
+            stage=stage,
+            target=target,
+            version=version,
+            index=idx,
+            name=name,
+            kind=kind,
+            onebox=bool(onebox),
+            state=state,
+            started_at=started,
+            finished_at=finished,
+            checks=tuple((m, int(n)) for m, n in json.loads(checks or "[]")),
+            last_check_at=last_check,
+            checking=bool(checking),
+        )
+        for (
+            i,
+            stage,
+            target,
+            version,
+            idx,
+            name,
+            kind,
+            onebox,
+            state,
+            started,
+            finished,
+            checks,
+            last_check,
+            checking,
+        ) in rows
+    )

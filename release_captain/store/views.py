@@ -1,0 +1,217 @@
+"""Provides the read models behind `status`, `versions`, `where` and `logs`: plain rows
+read with indexed queries, so the CLI and the TUI stay fast on long histories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VersionRow:
+    """One version as the versions list shows it."""
+
+    number: int
+    commit: str
+    author: str
+    message: str
+    build: str
+    build_detail: str
+    created_at: float
+    #: stage -> passed | rejected | superseded | in-flight
+    stages: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepRow:
+    """One attempt at a step, as `logs` and `status` show it."""
+
+    id: int
+    stage: str
+    target: str
+    version: int
+    index: int
+    name: str
+    kind: str
+    onebox: bool
+    state: str
+    attempt: int
+    started_at: float
+    finished_at: float | None
+    detail: str
+    log: str
+    checks: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeploymentRow:
+    """One version's rollout on one target."""
+
+    stage: str
+    target: str
+    version: int
+    state: str
+    started_at: float
+    finished_at: float | None
+    detail: str
+
+
+class Views:
+    """Read-only queries over the state database."""
+
+    def __init__(self, db: Database) -> None:
+        self._conn = db.conn
+
+    def latest_version(self) -> int | None:
+        """The newest version number, or None before the first."""
+        row = self._conn.execute("SELECT MAX(number) FROM versions").fetchone()
+        return row[0]
+
+    def versions(
+        self, *, limit: int | None = None, numbers: list[int] | None = None
+    ) -> list[VersionRow]:
+        """Versions newest first, each with its state per stage."""
+        sql = (
+            "SELECT number, commit_sha, author, message, build, build_detail, created_at "
+            "FROM versions"
+        )
+        params: list[object] = []
+        if numbers is not None:
+            sql += f" WHERE number IN ({','.join('?' * len(numbers))})"
+            params += numbers
+        sql += " ORDER BY number DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        rows = self._conn.execute(sql, params).fetchall()
+        if not rows:
+            return []
+        low = min(r[0] for r in rows)
+        stages: dict[int, dict[str, str]] = {r[0]: {} for r in rows}
+        for stage, version, state in self._conn.execute(
+            "SELECT stage, version, state FROM stage_versions WHERE version >= ?", (low,)
+        ):
+            if version in stages:
+                stages[version][stage] = state
+        return [
+            VersionRow(
+                number=n,
+                commit=sha,
+                author=author,
+                message=message,
+                build=build,
+                build_detail=detail,
+                created_at=created,
+                stages=stages[n],
+            )
+            for n, sha, author, message, build, detail, created in rows
+        ]
+
+    def stage_states(self, stage: str) -> tuple[int | None, int | None]:
+        """(newest passed version, in-flight version) of a stage."""
+        passed = self._conn.execute(
+            "SELECT MAX(version) FROM stage_versions WHERE stage = ? AND state = 'passed'",
+            (stage,),
+        ).fetchone()[0]
+        flying = self._conn.execute(
+            "SELECT version FROM stage_versions WHERE stage = ? AND state = 'in-flight'",
+            (stage,),
+        ).fetchone()
+        return passed, (flying[0] if flying else None)
+
+    def stage_version(self, stage: str, version: int) -> tuple[str, str] | None:
+        """(state, reason) of a version in a stage, or None when nothing happened there."""
+        row = self._conn.execute(
+            "SELECT state, reason FROM stage_versions WHERE stage = ? AND version = ?",
+            (stage, version),
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def targets(self) -> dict[tuple[str, str], tuple[int | None, str, int | None]]:
+        """(stage, target) -> (version, state, last good)."""
+        return {
+            (stage, target): (version, state, good)
+            for stage, target, version, state, good in self._conn.execute(
+                "SELECT stage, target, version, state, last_good FROM targets"
+            )
+        }
+
+    def steps(self, *, stage: str, target: str, version: int) -> list[StepRow]:
+        """Every attempt at every step of one rollout, in the order they started."""
+        cursor = self._conn.execute(
+            "SELECT id, stage, target, version, idx, name, kind, onebox, state, attempt, "
+            "started_at, finished_at, detail, log, checks FROM steps "
+            "WHERE stage = ? AND target = ? AND version = ? ORDER BY id",
+            (stage, target, version),
+        )
+        return [
+            StepRow(
+                id=r[0],
+                stage=r[1],
+                target=r[2],
+                version=r[3],
+                index=r[4],
+                name=r[5],
+                kind=r[6],
+                onebox=bool(r[7]),
+                state=r[8],
+                attempt=r[9],
+                started_at=r[10],
+                finished_at=r[11],
+                detail=r[12],
+                log=r[13],
+                checks=r[14],
+            )
+            for r in cursor.fetchall()
+        ]
+
+    def deployments_of(self, version: int) -> list[DeploymentRow]:
+        """Every target's rollout of one version."""
+        cursor = self._conn.execute(
+            "SELECT stage, target, version, state, started_at, finished_at, detail "
+            "FROM deployments WHERE version = ? ORDER BY stage, target",
+            (version,),
+        )
+        return [
+            DeploymentRow(
+                stage=r[0],
+                target=r[1],
+                version=r[2],
+                state=r[3],
+                started_at=r[4],
+                finished_at=r[5],
+                detail=r[6],
+            )
+            for r in cursor.fetchall()
+        ]
+
+    def versions_with_commit(self, prefix: str) -> list[tuple[int, str]]:
+        """(version, full sha) of every version that includes a commit with this prefix."""
+        low = prefix.lower()
+        return [
+            (version, sha)
+            for version, sha in self._conn.execute(
+                "SELECT DISTINCT version, commit_sha FROM version_commits "
+                "WHERE commit_sha >= ? AND commit_sha < ? ORDER BY version",
+                (low, low + "g"),
+            )
+        ]
+
+    def version_by_commit(self, prefix: str) -> list[int]:
+        """Versions whose primary commit starts with `prefix`."""
+        low = prefix.lower()
+        return [
+            r[0]
+            for r in self._conn.execute(
+                "SELECT number FROM versions WHERE commit_sha >= ? AND commit_sha < ? "
+                "ORDER BY number",
+                (low, low + "g"),
+            )
+        ]
+
+    def version_exists(self, number: int) -> bool:
+        """True when the version was recorded."""
+        return (
+            self._conn.execute("SELECT 1 FROM versions WHERE number = ?", (number,)).fetchone()
+            is not None
+        )

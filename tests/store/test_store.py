@@ -1,0 +1,156 @@
+"""The store with real SQLite in tmp_path: migrations, recording, recovery, loading."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from release_captain.engine import (
+    EnterStage,
+    FinishTarget,
+    PassStage,
+    StartBuild,
+    StartStep,
+    plan_for,
+)
+from release_captain.errors import CaptainError
+from release_captain.store import CommitRow, StartedBuild, StartedStep, Store
+from tests.engine.builders import pipeline, stage
+
+PIPE = pipeline(stage("beta", "a", "b"), stage("gamma"))
+
+
+def record(store: Store, sha: str, now: float = 1.0) -> int:
+    return store.record_version(
+        heads={"app": sha},
+        primary="app",
+        commits=[CommitRow(source="app", sha=sha, author="Ada", summary="msg", committed_at=0)],
+        author="Ada",
+        message="msg\n\nbody",
+        now=now,
+    )
+
+
+def test_a_new_state_dir_is_created_in_wal_mode_with_the_schema(tmp_path: Path) -> None:
+    store = Store(tmp_path / "state")
+    assert store.db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert {"versions", "steps", "events", "requests"} <= set(store.db.table_names())
+    store.close()
+    Store(tmp_path / "state").close()  # reopening migrates nothing and fails nothing
+
+
+def test_versions_are_numbered_in_order_with_their_heads_and_commits(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    assert [record(store, "a" * 40), record(store, "b" * 40)] == [1, 2]
+    assert store.source_heads() == {"app": "b" * 40}
+    assert store.version_heads(1) == {"app": "a" * 40}
+    assert [c.sha for c in store.version_commits(2)] == ["b" * 40]
+    assert store.views.versions_with_commit("bbbb") == [(2, "b" * 40)]
+
+
+def test_decisions_are_recorded_with_their_events_and_started_effects(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    record(store, "a" * 40)
+    started = store.apply([StartBuild(version=1, reason="new")], now=2.0)
+    assert started == [StartedBuild(version=1, log=tmp_path / "logs" / "v1" / "build.log")]
+    store.finish_build(1, ok=True, artefacts=[], detail="built", now=3.0)
+    step = plan_for(PIPE.stages[0])[0]
+    effects = store.apply(
+        [
+            EnterStage(stage="beta", version=1, reason="newest"),
+            StartStep(stage="beta", target="a", version=1, step=step, reason="first"),
+        ],
+        now=4.0,
+    )
+    (effect,) = effects
+    assert isinstance(effect, StartedStep) and effect.attempt == 1
+    state = store.load_state(PIPE)
+    assert state.in_flight("beta").version == 1
+    assert state.target("beta", "a").state == "deploying"
+    store.finish_step(effect.step_id, passed=True, exit_code=0, detail="exited 0", now=5.0)
+    store.apply(
+        [FinishTarget(stage="beta", target="a", version=1, succeeded=True, reason="ok")], now=6.0
+    )
+    store.apply([PassStage(stage="beta", version=1, reason="ok")], now=7.0)
+    state = store.load_state(PIPE)
+    assert state.target("beta", "a").last_good == 1
+    assert state.stage_versions[("beta", 1)].state == "passed"
+    kinds = [e.kind for e in store.events.history()]
+    assert kinds == [
+        "version.detected",
+        "build.started",
+        "build.succeeded",
+        "stage.entered",
+        "step.started",
+        "step.passed",
+        "target.succeeded",
+        "stage.passed",
+    ]
+    ids = [e.id for e in store.events.history()]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+
+
+def test_recovery_marks_cut_off_steps_and_builds_interrupted(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    record(store, "a" * 40)
+    record(store, "b" * 40)
+    store.apply([StartBuild(version=2, reason="new")], now=1)
+    store.finish_build(2, ok=True, artefacts=[], detail="", now=1)
+    store.apply([StartBuild(version=1, reason="new")], now=1)
+    step = plan_for(PIPE.stages[0])[0]
+    store.apply(
+        [
+            EnterStage(stage="beta", version=2, reason="x"),
+            StartStep(stage="beta", target="a", version=2, step=step, reason="x"),
+        ],
+        now=2,
+    )
+    assert store.recover(now=3) == 2
+    state = store.load_state(PIPE)
+    assert [s.state for s in state.steps] == ["interrupted"]
+    assert state.version(1).build == "pending"
+    retried = store.apply(
+        [StartStep(stage="beta", target="a", version=2, step=step, reason="again")], now=4
+    )
+    assert retried[0].attempt == 2 and retried[0].log.name == "00-deploy.2.log"
+
+
+def test_the_state_window_leaves_out_versions_settled_everywhere(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    for n in range(1, 6):
+        record(store, f"{n:040d}")
+        store.apply([StartBuild(version=n, reason="")], now=n)
+        store.finish_build(n, ok=True, artefacts=[], detail="", now=n)
+    with store.db.conn:
+        for n in range(1, 5):
+            for s in ("beta", "gamma"):
+                store.db.conn.execute(
+                    "INSERT INTO stage_versions (stage, version, state, entered_at) "
+                    "VALUES (?, ?, 'passed', 0)",
+                    (s, n),
+                )
+    state = store.load_state(PIPE)
+    assert [v.number for v in state.versions] == [4, 5]
+
+
+def test_a_corrupt_database_is_refused_with_a_sentence(tmp_path: Path) -> None:
+    (tmp_path / "state.db").write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(CaptainError, match="corrupt.*move it aside"):
+        Store(tmp_path)
+
+
+def test_an_unwritable_state_dir_is_refused_with_a_sentence(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(CaptainError, match="cannot create the state directory"):
+        Store(blocker / "state")
+
+
+def test_a_second_connection_reads_what_the_first_committed(tmp_path: Path) -> None:
+    writer = Store(tmp_path)
+    reader = Store(tmp_path)
+    record(writer, "a" * 40)
+    assert reader.views.latest_version() == 1
+    assert isinstance(reader.db.conn, sqlite3.Connection)
