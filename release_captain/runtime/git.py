@@ -1,0 +1,382 @@
+"""Provides the watched sources through git (rules R1 and R2): branch heads, the commits
+a new version includes, mirrors of URL sources, and clean checkouts of exact commits.
+
+Heads are read from the ref files through GitPython, without a process per call, so the
+loop may ask every tick. A checkout is a separate clone sharing the repository's
+objects: the user's working copy, index and HEAD are never touched.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from release_captain.config.model import Source
+from release_captain.errors import CaptainError
+
+if TYPE_CHECKING:
+    from git import Repo
+
+#: Variables that point git at one particular repository (what `git rev-parse
+#: --local-env-vars` lists). Inherited from a hook they would aim our commands at the
+#: user's repository and index, so they are dropped.
+_LOCAL_GIT_VARS = frozenset(
+    {
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_CONFIG",
+        "GIT_CONFIG_PARAMETERS",
+        "GIT_CONFIG_COUNT",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_IMPLICIT_WORK_TREE",
+        "GIT_GRAFT_FILE",
+        "GIT_INDEX_FILE",
+        "GIT_NO_REPLACE_OBJECTS",
+        "GIT_REPLACE_REF_BASE",
+        "GIT_PREFIX",
+        "GIT_INTERNAL_SUPER_PREFIX",
+        "GIT_SHALLOW_FILE",
+        "GIT_COMMON_DIR",
+    }
+)
+_REVISION = re.compile(r"^[0-9a-fA-F]{4,64}$")
+#: `git log` fields: sha, author name, author email, commit time, raw message.
+_LOG_FORMAT = "%H%x00%an%x00%ae%x00%ct%x00%B"
+_LOG_FIELDS = 5
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommitInfo:
+    """One commit, as a version records it."""
+
+    sha: str
+    #: The author's name.
+    author: str
+    #: The full commit message (trailing newlines removed).
+    message: str
+    #: Commit time, seconds since the epoch.
+    committed_at: float
+    email: str = ""
+
+
+class SourceError(CaptainError):
+    """A source cannot be read, fetched or checked out."""
+
+    exit_code = 1
+
+
+class GitSource:
+    """One watched repository and branch."""
+
+    #: Seconds a clone, fetch or checkout may take before it is abandoned.
+    git_timeout: float = 600.0
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self._repo: Repo | None = None
+        # GitPython's repository object is not thread-safe; the loop and build threads share it.
+        self._lock = threading.RLock()
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Make the repository readable: clone a URL source's mirror if it is missing, or
+        check that a local source is a git repository."""
+        if self.source.is_url:
+            path = self.source.path
+            if _is_git_dir(path):
+                self._ensure_remote(path)
+            else:
+                self._clone_mirror(path)
+        self._open()
+
+    def fetch(self) -> None:
+        """Bring a URL source's mirror up to date; a local source needs nothing."""
+        if not self.source.is_url:
+            return
+        if not _is_git_dir(self.source.path):
+            self.prepare()
+            return
+        self._git(
+            "-C",
+            str(self.source.path),
+            "fetch",
+            "--prune",
+            "--quiet",
+            "origin",
+            doing=f"fetching {_redact(self.source.repo)}",
+        )
+
+    def close(self) -> None:
+        """Release GitPython's persistent `cat-file` processes."""
+        with self._lock:
+            if self._repo is not None:
+                self._repo.close()
+                self._repo = None
+
+    # -- reading -------------------------------------------------------------------
+
+    def head(self) -> str | None:
+        """The full SHA the branch points at, or None when the branch does not exist."""
+        from git.refs.symbolic import SymbolicReference
+
+        branch = self.source.branch
+        if not branch or branch.startswith(("/", "-")) or ".." in branch or "\\" in branch:
+            raise self._error(f"branch '{branch}' is not a valid branch name")
+        with self._lock:
+            repo = self._open()
+            try:
+                return SymbolicReference.dereference_recursive(repo, f"refs/heads/{branch}")
+            except (ValueError, OSError):
+                if not Path(repo.common_dir).is_dir():
+                    self.close()
+                    raise self._error(f"{self.source.path} is no longer a git repository") from None
+                return None
+
+    def commit(self, sha: str) -> CommitInfo:
+        """The commit `sha`: author, full message and time."""
+        from git import BadName, GitCommandError
+
+        with self._lock:
+            repo = self._open()
+            try:
+                found = repo.commit(sha)
+                return CommitInfo(
+                    sha=found.hexsha,
+                    author=str(found.author.name or ""),
+                    email=str(found.author.email or ""),
+                    message=_text(found.message).rstrip("\n"),
+                    committed_at=float(found.committed_date),
+                )
+            except (BadName, GitCommandError, ValueError) as error:
+                raise self._error(f"commit {sha[:12]} does not exist") from error
+
+    def commits_between(self, old: str | None, new: str, *, limit: int = 5000) -> list[CommitInfo]:
+        """The commits reachable from `new` but not from `old`, newest first.
+
+        After a force-push that is `new`'s side of the fork; when `old` is None or no
+        longer exists, `new`'s history up to `limit` commits.
+        """
+        if old == new:
+            return []
+        self._check_revision(new)
+        if old is not None and _REVISION.match(old):
+            try:
+                return self._log([new, f"^{old}"], limit)
+            except SourceError:
+                pass  # `old` is gone (garbage-collected after a rewrite): fall through
+        return self._log([new], limit)
+
+    def checkout(self, sha: str, dest: Path) -> None:
+        """A clean checkout of exactly `sha` into `dest`, sharing the repository's objects.
+
+        The clone is separate, so the user's working copy, index and HEAD stay untouched.
+        """
+        self._check_revision(sha)
+        if dest.exists() and any(dest.iterdir()):
+            raise self._error(f"cannot check out into {dest}: the folder is not empty")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._git(
+                "clone",
+                "--quiet",
+                "--shared",
+                "--no-checkout",
+                str(self.source.path),
+                str(dest),
+                doing=f"cloning {self.source.path} into {dest}",
+            )
+            self._git(
+                "-C",
+                str(dest),
+                "-c",
+                "core.hooksPath=/dev/null",
+                "-c",
+                "advice.detachedHead=false",
+                "checkout",
+                "--quiet",
+                "--detach",
+                sha,
+                doing=f"checking out commit {sha[:12]}",
+            )
+        except SourceError:
+            shutil.rmtree(dest, ignore_errors=True)
+            raise
+
+    def watch_paths(self) -> list[Path]:
+        """What to watch for instant detection of a local source: the `refs/heads` folder
+        and the git folder itself (for `packed-refs`). URL sources are polled instead."""
+        if self.source.is_url:
+            return []
+        with self._lock:
+            common = Path(self._open().common_dir).resolve()
+        return [common / "refs" / "heads", common]
+
+    # -- internals -------------------------------------------------------------------
+
+    def _open(self) -> Repo:
+        from git import InvalidGitRepositoryError, NoSuchPathError, Repo
+
+        with self._lock:
+            if self._repo is None:
+                path = self.source.path
+                if not path.exists():
+                    what = "has not been cloned" if self.source.is_url else "does not exist"
+                    raise self._error(f"{path} {what}")
+                try:
+                    self._repo = Repo(path)
+                except (InvalidGitRepositoryError, NoSuchPathError):
+                    raise self._error(f"{path} is not a git repository") from None
+            return self._repo
+
+    def _log(self, revisions: list[str], limit: int) -> list[CommitInfo]:
+        out = self._git(
+            "-C",
+            str(self.source.path),
+            "log",
+            "-z",
+            f"--format={_LOG_FORMAT}",
+            f"--max-count={max(limit, 0)}",
+            *revisions,
+            "--",
+            doing=f"listing commits of {revisions[0][:12]}",
+        )
+        parts = out.split(b"\0")
+        if parts and parts[-1] in (b"", b"\n"):
+            parts.pop()
+        if len(parts) % _LOG_FIELDS:
+            return self._log_slowly(revisions, limit)
+        commits = []
+        for i in range(0, len(parts), _LOG_FIELDS):
+            sha, name, email, when, message = parts[i : i + _LOG_FIELDS]
+            commits.append(
+                CommitInfo(
+                    sha=_text(sha).strip(),
+                    author=_text(name),
+                    email=_text(email),
+                    message=_text(message).rstrip("\n"),
+                    committed_at=float(when or 0),
+                )
+            )
+        return commits
+
+    def _log_slowly(self, revisions: list[str], limit: int) -> list[CommitInfo]:
+        """One commit at a time: for a message `git log -z` cannot frame (one with NUL)."""
+        with self._lock:
+            repo = self._open()
+            shas = [c.hexsha for c in repo.iter_commits(revisions, max_count=limit)]
+        return [self.commit(sha) for sha in shas]
+
+    def _clone_mirror(self, path: Path) -> None:
+        if path.exists() and any(path.iterdir()):
+            raise self._error(f"{path} exists but is not a git mirror; remove it to clone again")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Clone beside it and rename, so a clone cut off halfway never looks like a mirror.
+        temp = path.with_name(f".{path.name}.cloning-{os.getpid()}")
+        shutil.rmtree(temp, ignore_errors=True)
+        try:
+            self._git(
+                "clone",
+                "--mirror",
+                "--quiet",
+                self.source.repo,
+                str(temp),
+                doing=f"cloning {_redact(self.source.repo)}",
+            )
+            if path.exists():
+                path.rmdir()
+            os.replace(temp, path)
+        finally:
+            shutil.rmtree(temp, ignore_errors=True)
+
+    def _ensure_remote(self, path: Path) -> None:
+        """Point an existing mirror at the configured URL (it may have changed)."""
+        url = self._git(
+            "-C",
+            str(path),
+            "config",
+            "--get",
+            "remote.origin.url",
+            doing="reading the mirror's URL",
+            check=False,
+        )
+        if _text(url).strip() != self.source.repo:
+            self._git(
+                "-C",
+                str(path),
+                "remote",
+                "set-url",
+                "origin",
+                self.source.repo,
+                doing="updating the mirror's URL",
+            )
+
+    def _git(self, *args: str, doing: str, check: bool = True) -> bytes:
+        try:
+            done = subprocess.run(
+                ["git", *args],
+                env=_git_env(),
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=self.git_timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise self._error(f"{doing} took longer than {self.git_timeout:g}s") from None
+        except OSError as error:
+            raise self._error(f"{doing} failed: {error.strerror or error}") from None
+        if check and done.returncode != 0:
+            lines = _text(done.stderr).strip().splitlines()
+            reason = _redact_text(lines[-1]) if lines else f"git exited {done.returncode}"
+            raise self._error(f"{doing} failed: {reason}")
+        return done.stdout
+
+    def _check_revision(self, sha: str) -> None:
+        # Refuses anything git could read as an option or a range.
+        if not _REVISION.match(sha):
+            raise self._error(f"'{sha}' is not a commit SHA")
+
+    def _error(self, problem: str) -> SourceError:
+        return SourceError(f"source '{self.source.name}': {problem}")
+
+
+def _is_git_dir(path: Path) -> bool:
+    return (path / "HEAD").is_file() and (path / "objects").is_dir()
+
+
+def _git_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _LOCAL_GIT_VARS}
+    env["GIT_TERMINAL_PROMPT"] = "0"  # never wait for a password nobody will type
+    return env
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
+
+
+def _redact(url: str) -> str:
+    """A URL without its password or token, for messages."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if not parts.password and not (parts.username and parts.scheme in ("http", "https")):
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
+
+
+def _redact_text(text: str) -> str:
+    return re.sub(r"(https?://)[^/@\s]+@", r"\1***@", text)

@@ -1,0 +1,145 @@
+"""Provides evaluating a monitor once: OK or ALARM, with its output (rules R4, R9).
+
+An `http` monitor is a GET of its rendered URL: OK when the status is `expect_status`
+and the answer came within `max_latency`. A `run` monitor is a command: OK when it
+exits 0. Placeholders (`{stage}`, `{target}`, `{version}`, `{onebox}`, `{vars.NAME}`)
+are replaced with pipeline-defined values only, never with text from git.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from release_captain.config import render_template
+from release_captain.config.model import Monitor, Pipeline, Stage
+from release_captain.runtime.environment import command_env
+from release_captain.runtime.shell import Runner
+from release_captain.state import version_name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MonitorResult:
+    """One evaluation of one monitor."""
+
+    monitor: str
+    ok: bool
+    #: A short account: the HTTP status and latency, or the command's last line.
+    output: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Where:
+    """What a monitor evaluation is about: a version on a target (or its onebox)."""
+
+    stage: Stage
+    target: str
+    version: int | None
+    onebox: bool
+    commits: Mapping[str, str]
+
+
+class MonitorEvaluator:
+    """Evaluates monitors for bakes and for the alarm gate."""
+
+    def __init__(self, *, pipeline: Pipeline, runner: Runner, base_env: Mapping[str, str]) -> None:
+        self._pipeline = pipeline
+        self._runner = runner
+        self._base_env = dict(base_env)
+
+    def evaluate(self, monitor: Monitor, where: Where, *, log: Path) -> MonitorResult:
+        """Evaluate `monitor` once for `where`; its output is appended to `log`."""
+        target = where.stage.target(where.target)
+        text = render_template(
+            monitor.http or monitor.run or "",
+            stage=where.stage.name,
+            target=where.target,
+            version=version_name(where.version) if where.version else "",
+            onebox=where.onebox,
+            vars=target.vars if target else (),
+        )
+        if monitor.kind == "http":
+            result = self._http(monitor, text)
+            _append(
+                log, f"# monitor {monitor.name}: {'OK' if result.ok else 'ALARM'} {result.output}"
+            )
+            return result
+        return self._run(monitor, text, where, log)
+
+    def _http(self, monitor: Monitor, url: str) -> MonitorResult:
+        import httpx
+
+        started = time.perf_counter()
+        try:
+            response = httpx.get(url, timeout=monitor.timeout, follow_redirects=False)
+        except httpx.HTTPError as error:
+            return MonitorResult(
+                monitor=monitor.name, ok=False, output=f"GET {url} failed: {error}"
+            )
+        latency = time.perf_counter() - started
+        account = f"GET {url} -> {response.status_code} in {latency * 1000:.0f}ms"
+        if response.status_code != monitor.expect_status:
+            return MonitorResult(
+                monitor=monitor.name,
+                ok=False,
+                output=f"{account} (expected {monitor.expect_status})",
+            )
+        if latency > monitor.max_latency:
+            return MonitorResult(
+                monitor=monitor.name,
+                ok=False,
+                output=f"{account} (slower than {monitor.max_latency * 1000:.0f}ms)",
+            )
+        return MonitorResult(monitor=monitor.name, ok=True, output=account)
+
+    def _run(self, monitor: Monitor, command: str, where: Where, log: Path) -> MonitorResult:
+        target = where.stage.target(where.target)
+        env = command_env(
+            self._base_env,
+            pipeline=self._pipeline.name,
+            action="monitor",
+            version=version_name(where.version) if where.version else "",
+            commits=where.commits,
+            primary=self._pipeline.primary.name,
+            artefacts=self._pipeline.state_dir
+            / "artefacts"
+            / "versions"
+            / (version_name(where.version) if where.version else "none"),
+            state_dir=self._pipeline.state_dir,
+            stage=where.stage.name,
+            target=where.target,
+            onebox=where.onebox,
+            vars=target.vars if target else (),
+        )
+        start = log.stat().st_size if log.exists() else 0
+        result = self._runner.run(
+            command, cwd=self._pipeline.root, env=env, timeout=monitor.timeout, log=log
+        )
+        output = _last_output_line(log, start) or result.describe()
+        if not result.ok:
+            output = f"{output} ({result.describe()})"
+        return MonitorResult(monitor=monitor.name, ok=result.ok, output=output)
+
+
+def _append(log: Path, line: str) -> None:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "a") as handle:
+        handle.write(line + "\n")
+
+
+def _last_output_line(log: Path, start: int) -> str:
+    """The last line the command itself printed (not the runner's `#`/`$` lines)."""
+    try:
+        with open(log, "rb") as handle:
+            handle.seek(start)
+            text = handle.read().decode(errors="replace")
+    except OSError:
+        return ""
+    lines = [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.startswith(("$ ", "# "))
+    ]
+    return lines[-1][:300] if lines else ""
