@@ -1,0 +1,205 @@
+"""Provides applying a person's command — approve, reject, gate, pause, resume — to the
+recorded state, whoever applies it: the engine draining its request queue, or the
+service itself when no engine runs (rule R11). One code path, so both behave the same.
+
+Each function runs inside the caller's write transaction and returns an `ActionResult`;
+a command that does not fit the state raises a `CaptainError` with one sentence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from release_captain.config.model import Pipeline, Stage
+from release_captain.engine import decide
+from release_captain.errors import StateConflict, UsageError
+from release_captain.observation import observe
+from release_captain.state import State, version_name
+from release_captain.store import Store
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActionResult:
+    """What a command did, for the person (message) and for scripts (data)."""
+
+    message: str
+    data: dict[str, object] = field(default_factory=dict)
+    #: Steps whose processes the engine must cut off now.
+    cancel: tuple[int, ...] = ()
+
+
+KINDS = ("approve", "reject", "gate", "pause", "resume")
+
+
+def apply_action(
+    pipeline: Pipeline, store: Store, *, kind: str, args: dict[str, object], actor: str, now: float
+) -> ActionResult:
+    """Apply one command; the caller holds a write transaction."""
+    stage = _stage(pipeline, str(args.get("stage", "")))
+    match kind:
+        case "approve":
+            return _approve(pipeline, store, stage, args, actor, now)
+        case "reject":
+            return _reject(pipeline, store, stage, args, actor, now)
+        case "gate":
+            mode = str(args.get("mode"))
+            if mode not in ("manual", "automatic"):
+                raise UsageError(f"gate mode must be manual or automatic, not '{mode}'")
+            store.people.set_control(stage=stage.name, actor=actor, now=now, promotion=mode)
+            return ActionResult(
+                message=f"{stage.name} promotion is now {mode}",
+                data={"stage": stage.name, "promotion": mode},
+            )
+        case "pause":
+            reason = str(args.get("reason") or "")
+            store.people.set_control(
+                stage=stage.name, actor=actor, now=now, paused=True, reason=reason
+            )
+            return ActionResult(
+                message=f"{stage.name} is paused: it takes no new version",
+                data={"stage": stage.name, "paused": True},
+            )
+        case "resume":
+            store.people.set_control(stage=stage.name, actor=actor, now=now, paused=False)
+            return ActionResult(
+                message=f"{stage.name} resumed", data={"stage": stage.name, "paused": False}
+            )
+    raise UsageError(f"unknown command '{kind}'")
+
+
+def _stage(pipeline: Pipeline, name: str) -> Stage:
+    stage = pipeline.stage(name)
+    if stage is None:
+        names = ", ".join(s.name for s in pipeline.stages)
+        raise StateConflict(f"no stage named '{name}' (stages: {names})")
+    return stage
+
+
+def _version(store: Store, value: object) -> int | None:
+    if value is None:
+        return None
+    number = int(value)  # type: ignore[arg-type]
+    if not store.views.version_exists(number):
+        raise StateConflict(f"there is no version {version_name(number)}")
+    return number
+
+
+def _signoffs(state: State, stage: str, version: int | None) -> list[int]:
+    """Versions whose sign-off approval in the stage waits for a person."""
+    return sorted(
+        {
+            s.version
+            for s in state.steps
+            if s.stage == stage
+            and s.kind == "manual"
+            and s.state == "running"
+            and (version is None or s.version == version)
+        }
+    )
+
+
+def _approve(
+    pipeline: Pipeline, store: Store, stage: Stage, args: dict[str, object], actor: str, now: float
+) -> ActionResult:
+    version = _version(store, args.get("version"))
+    comment = str(args.get("comment") or "")
+    override = bool(args.get("override_blockers"))
+    if override and not comment:
+        raise UsageError("--override-blockers needs a --comment saying why")
+    state = observe(pipeline, store, now)
+    waiting = _signoffs(state, stage.name, version)
+    if waiting and not override:
+        number = waiting[-1]
+        store.people.grant(
+            stage=stage.name,
+            version=number,
+            kind="signoff",
+            actor=actor,
+            comment=comment,
+            override_blockers=False,
+            now=now,
+        )
+        return ActionResult(
+            message=f"approved the sign-off of {version_name(number)} in {stage.name}",
+            data={"stage": stage.name, "version": version_name(number), "approved": "signoff"},
+        )
+    hold = decide(pipeline, state, now).holds.get(stage.name)
+    if version is None:
+        if hold is None or hold.reason not in (
+            "manual-approval",
+            "blocker",
+            "alarm",
+            "paused",
+            "busy",
+        ):
+            raise StateConflict(f"nothing in {stage.name} waits for a person")
+        version = hold.version
+    recorded = store.views.stage_version(stage.name, version)
+    if recorded is not None:
+        raise StateConflict(
+            f"{version_name(version)} was already {recorded[0]} in {stage.name}; nothing to approve"
+        )
+    store.people.grant(
+        stage=stage.name,
+        version=version,
+        kind="entry",
+        actor=actor,
+        comment=comment,
+        override_blockers=override,
+        now=now,
+    )
+    message = f"approved {version_name(version)} to enter {stage.name}"
+    if override:
+        message += " (overriding blockers)"
+    return ActionResult(
+        message=message,
+        data={"stage": stage.name, "version": version_name(version), "approved": "entry"},
+    )
+
+
+def _reject(
+    pipeline: Pipeline, store: Store, stage: Stage, args: dict[str, object], actor: str, now: float
+) -> ActionResult:
+    version = _version(store, args.get("version"))
+    comment = str(args.get("comment") or "")
+    state = observe(pipeline, store, now)
+    if version is None:
+        waiting = _signoffs(state, stage.name, None)
+        hold = decide(pipeline, state, now).holds.get(stage.name)
+        in_flight = state.in_flight(stage.name)
+        if waiting:
+            version = waiting[-1]
+        elif hold is not None and hold.reason == "manual-approval":
+            version = hold.version
+        elif in_flight is not None:
+            version = in_flight.version
+        else:
+            raise StateConflict(f"nothing in {stage.name} to reject; name one with --version")
+    recorded = store.views.stage_version(stage.name, version)
+    name = version_name(version)
+    data = {"stage": stage.name, "version": name, "rejected": True}
+    if recorded is None:
+        store.people.reject_candidate(
+            stage=stage.name, version=version, actor=actor, comment=comment, now=now
+        )
+        return ActionResult(message=f"rejected {name} in {stage.name}", data=data)
+    if recorded[0] != "in-flight":
+        raise StateConflict(f"{name} was already {recorded[0]} in {stage.name}")
+    store.people.grant(
+        stage=stage.name,
+        version=version,
+        kind="reject",
+        actor=actor,
+        comment=comment,
+        override_blockers=False,
+        now=now,
+    )
+    why = f"rejected by {actor}" + (f": {comment}" if comment else "")
+    cancel = store.people.fail_running_steps(
+        stage=stage.name, version=version, actor=actor, why=why, now=now
+    )
+    return ActionResult(
+        message=f"rejected {name} in {stage.name}; what ran of it there was stopped",
+        data=data,
+        cancel=tuple(cancel),
+    )

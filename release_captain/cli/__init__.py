@@ -1,0 +1,10 @@
+"""Provides the `captain` command: a thin skin over `release_captain.service`.
+
+Importing this package stays cheap (no Textual, no GitPython), so `captain --help` and
+`captain status` start fast; heavy modules are imported inside the commands that need
+them.
+"""
+
+from release_captain.cli.app import app, main
+
+__all__ = ["app", "main"]

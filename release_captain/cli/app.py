@@ -1,0 +1,87 @@
+"""Provides the typer application, the shared `--config` option and the error contract:
+every `CaptainError` becomes one sentence on stderr and its exit code (SPEC §6)."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from release_captain.errors import CaptainError, ConfigError
+
+app = typer.Typer(
+    name="captain",
+    help=(
+        "A release captain for one machine: builds each new commit once, promotes it "
+        "through the stages of pipeline.toml, bakes, holds at gates and rolls back."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="The pipeline file [default: $CAPTAIN_CONFIG or ./pipeline.toml].",
+        show_default=False,
+        dir_okay=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def config_path(given: Path | None) -> Path:
+    """The pipeline file: `--config`, else `$CAPTAIN_CONFIG`, else `./pipeline.toml`."""
+    if given is not None:
+        return given
+    return Path(os.environ.get("CAPTAIN_CONFIG") or "pipeline.toml")
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    """Print one sentence on stderr and return the Exit to raise."""
+    typer.echo(f"captain: {message}", err=True)
+    return typer.Exit(code)
+
+
+def friendly(func: F) -> F:
+    """Turn a command's CaptainError into its sentence and exit code, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as error:
+            for problem in error.problems:
+                typer.echo(f"captain: {problem}", err=True)
+            raise typer.Exit(error.exit_code) from None
+        except CaptainError as error:
+            raise fail(str(error), error.exit_code) from None
+        except KeyboardInterrupt:
+            raise fail("interrupted", 130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def main() -> None:
+    """The console script: run the app, exit with its code."""
+    try:
+        app()
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(0)
+
+
+# The commands register themselves on `app` when imported.
+from release_captain.cli import running, inspect, acting  # noqa: E402,F401,I001

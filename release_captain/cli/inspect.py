@@ -1,0 +1,230 @@
+"""Provides the read-only commands: `status`, `versions`, `history` and `logs`."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from release_captain.cli.app import ConfigOption, JsonOption, app, config_path, friendly
+
+LimitOption = Annotated[
+    int | None, typer.Option("--limit", "-n", min=1, help="Show at most N, the newest.")
+]
+
+
+def _captain(config: Path | None):  # noqa: ANN202 - keeps the service import lazy
+    from release_captain.service import Captain
+
+    return Captain.from_config(config_path(config))
+
+
+def _v(number: int | None) -> str:
+    return f"v{number}" if number is not None else "-"
+
+
+@app.command()
+@friendly
+def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Per stage: passed and in-flight version, what waits and why, each target's state,
+    running approvals with their countdowns."""
+    view = _captain(config).status()
+    if as_json:
+        typer.echo(json.dumps(view.to_json(), indent=2))
+        return
+    from release_captain.cli.render import console, table
+
+    engine = f"engine pid {view.engine_pid}" if view.engine_pid else "no engine running"
+    console.print(f"[bold]{view.pipeline}[/]  latest {_v(view.latest_version)}  [dim]{engine}[/]")
+    out = table(
+        "stage", "passed", "in flight", "waiting", "target", "version", "state", "approvals"
+    )
+    for stage in view.stages:
+        flags = []
+        if stage.promotion == "manual":
+            flags.append("manual")
+        if stage.paused:
+            flags.append("paused")
+        flags += [f"blocked:{b}" for b in stage.blockers_active]
+        name = stage.name + (f" [dim]({', '.join(flags)})[/]" if flags else "")
+        waiting = f"{_v(stage.waiting.version)} {stage.waiting.reason}" if stage.waiting else ""
+        for i, target in enumerate(stage.targets):
+            approvals = " ".join(
+                f"{a.name}:{a.state}"
+                + (f"({a.remaining_s:.0f}s)" if a.remaining_s is not None else "")
+                for a in target.approvals
+            )
+            out.add_row(
+                name if i == 0 else "",
+                _v(stage.passed) if i == 0 else "",
+                _v(stage.in_flight) if i == 0 else "",
+                waiting if i == 0 else "",
+                target.name,
+                _v(target.version),
+                target.state,
+                approvals,
+            )
+    console.print(out)
+
+
+@app.command()
+@friendly
+def versions(
+    config: ConfigOption = None, as_json: JsonOption = False, limit: LimitOption = None
+) -> None:
+    """Versions, newest first: commit, author, message, build state and how far each got."""
+    captain = _captain(config)
+    rows = captain.versions(limit=limit if limit or as_json else 20)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "version": f"v{r.number}",
+                        "commit": r.commit,
+                        "author": r.author,
+                        "message": r.message,
+                        "build": r.build,
+                        "stages": r.stages,
+                    }
+                    for r in rows
+                ],
+                indent=2,
+            )
+        )
+        return
+    from rich.markup import escape
+
+    from release_captain.cli.render import ago, console, table
+
+    out = table("version", "commit", "author", "age", "build", "got to", "message")
+    order = [s.name for s in captain.pipeline.stages]
+    for r in rows:
+        reached = [s for s in order if r.stages.get(s) in ("passed", "in-flight")]
+        got = reached[-1] + (f" ({r.stages[reached[-1]]})") if reached else ""
+        bad = [f"{s}:{st}" for s, st in r.stages.items() if st == "rejected"]
+        out.add_row(
+            f"v{r.number}",
+            r.commit[:10],
+            escape(r.author),
+            ago(r.created_at),
+            r.build,
+            " ".join([got, *bad]).strip(),
+            escape(r.message.splitlines()[0] if r.message else ""),
+        )
+    console.print(out)
+
+
+@app.command()
+@friendly
+def history(
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+    stage: Annotated[str | None, typer.Option("--stage", help="Only this stage.")] = None,
+    target: Annotated[str | None, typer.Option("--target", help="Only this target.")] = None,
+    limit: LimitOption = None,
+) -> None:
+    """The audit log of every recorded change, newest last (one JSON object per line
+    with --json)."""
+    from release_captain.cli.render import console, event_json, event_line
+
+    events = _captain(config).history(stage=stage, target=target, limit=limit)
+    for event in events:
+        if as_json:
+            typer.echo(json.dumps(event_json(event)))
+        else:
+            console.print(event_line(event))
+
+
+@app.command()
+@friendly
+def logs(
+    version: Annotated[str, typer.Argument(help="v12, 12 or a commit SHA prefix.")],
+    where: Annotated[str, typer.Argument(metavar="STAGE/TARGET", help="Where it ran.")],
+    config: ConfigOption = None,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep printing while the step runs.")
+    ] = False,
+) -> None:
+    """The output of the deploy and approval steps of VERSION on STAGE/TARGET."""
+    captain = _captain(config)
+    views = captain.logs(version, where)
+    for view in views:
+        step = view.step
+        label = ("onebox " if step.onebox else "") + step.name
+        attempt = f" (attempt {step.attempt})" if step.attempt > 1 else ""
+        typer.secho(f"==> {label}{attempt}: {step.state} {step.detail}", bold=True)
+        typer.echo(view.text, nl=False)
+    last = views[-1]
+    if follow and last.step.state == "running":
+
+        def running() -> bool:
+            again = captain.logs(version, where)
+            return again[-1].step.id == last.step.id and again[-1].step.state == "running"
+
+        for line in captain.follow_log(last.path, running=running):
+            typer.echo(line, nl=False)
+
+
+@app.command()
+@friendly
+def where(
+    commit: Annotated[str, typer.Argument(help="A commit SHA or a prefix of one.")],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Where is my commit? The version that includes it and, per stage and target,
+    whether it runs there, passed, was rejected or superseded, or waits and why."""
+    view = _captain(config).where(commit)
+    if as_json:
+        typer.echo(json.dumps(view.to_json(), indent=2))
+        return
+    from rich.markup import escape
+
+    from release_captain.cli.render import console, table
+
+    summary = view.message.splitlines()[0] if view.message else ""
+    console.print(
+        f"commit {view.commit[:10]} is in [bold]v{view.version}[/] (build {view.build}) "
+        f"{escape(summary)}"
+    )
+    out = table("stage", "state", "targets running it", "why")
+    for stage in view.stages:
+        running = [t.target for t in stage.targets if t.running]
+        failed = [t.target for t in stage.targets if t.deployment == "failed"]
+        where_ = ", ".join(running) or "-"
+        if failed:
+            where_ += f" (failed on {', '.join(failed)})"
+        out.add_row(stage.stage, stage.state, where_, escape(stage.reason))
+    console.print(out)
+
+
+@app.command()
+@friendly
+def blockers(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Each blocker: whether it is active now, until when, and its next change."""
+    views = _captain(config).blockers()
+    if as_json:
+        typer.echo(json.dumps([v.to_json() for v in views], indent=2))
+        return
+    from release_captain.cli.render import console, table
+
+    if not views:
+        console.print("no blockers are defined in the pipeline")
+        return
+    out = table("blocker", "state", "next change", "stages", "why")
+    for view in views:
+        change = "never (within 400 days)"
+        if view.next_change is not None:
+            change = time.strftime("%a %Y-%m-%d %H:%M %Z", time.localtime(view.next_change))
+        out.add_row(
+            view.name,
+            "[bold red]active[/]" if view.active else "[green]inactive[/]",
+            change,
+            ", ".join(view.stages) or "-",
+            view.reason,
+        )
+    console.print(out)

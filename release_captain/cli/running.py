@@ -1,0 +1,82 @@
+"""Provides `captain validate` and `captain run`: checking the pipeline and running the
+engine with one progress line per event."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Annotated
+
+import typer
+
+from release_captain.cli.app import ConfigOption, app, config_path, friendly
+
+
+@app.command()
+@friendly
+def validate(config: ConfigOption = None) -> None:
+    """Check pipeline.toml and print the expanded stages and targets.
+
+    Every problem is reported at once with its key path; exit 2 when there is any.
+    """
+    from release_captain.cli.render import console, table
+    from release_captain.config import load_pipeline
+
+    pipeline = load_pipeline(config_path(config))
+    out = table("stage", "promotion", "targets", "steps", title=f"pipeline {pipeline.name}")
+    from release_captain.engine import plan_for
+
+    for stage in pipeline.stages:
+        targets = ", ".join(t.name for t in stage.targets)
+        steps = " → ".join(("onebox:" if s.onebox else "") + s.name for s in plan_for(stage))
+        wave = f" (wave {stage.wave}/{stage.waves})" if stage.wave else ""
+        out.add_row(stage.name + wave, stage.promotion, targets, steps)
+    console.print(out)
+    sources = ", ".join(f"{s.name} ({s.repo} {s.branch})" for s in pipeline.sources)
+    console.print(f"sources: {sources}\nstate: {pipeline.state_dir}")
+    console.print("[green]pipeline.toml is valid[/]")
+
+
+@app.command()
+@friendly
+def run(
+    config: ConfigOption = None,
+    headless: Annotated[
+        bool, typer.Option("--headless", help="Plain progress lines instead of the TUI.")
+    ] = False,
+    until_idle: Annotated[
+        bool,
+        typer.Option(
+            "--until-idle",
+            help=(
+                "Exit 0 once nothing runs and nothing can start without a person, a new "
+                "commit or a blocker lifting."
+            ),
+        ),
+    ] = False,
+) -> None:
+    """Run the engine: watch the sources, build each new version once, promote it.
+
+    One engine per state directory; a second one exits 3 naming the first one's pid.
+    Ctrl-C stops it; what it cut off runs again at the next start.
+    """
+    from release_captain.cli.render import console, event_line
+    from release_captain.service import Captain
+
+    captain = Captain.from_config(config_path(config))
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        captain.run(
+            until_idle=until_idle,
+            stop=stop,
+            on_event=lambda event: console.print(event_line(event)),
+        )
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        captain.close()
