@@ -22,9 +22,9 @@ from release_captain.engine.gates import promotion_of
 from release_captain.errors import CaptainError, StateConflict, UsageError, WaitTimeout
 from release_captain.observation import observe
 from release_captain.state import version_name
-from release_captain.times import iso
 from release_captain.store import Event, Store
 from release_captain.store.views import StepRow, VersionRow
+from release_captain.times import iso
 
 if TYPE_CHECKING:
     from release_captain.actions import ActionResult
@@ -275,6 +275,12 @@ class Captain:
         finally:
             lock.release()
 
+    def step_names(self, stage: str) -> list[str]:
+        """The steps each target of `stage` goes through, in order (`onebox:` marked)."""
+        config = self.pipeline.stage(stage)
+        assert config is not None, stage
+        return [("onebox:" if s.onebox else "") + s.name for s in plan_for(config)]
+
     def engine_pid(self) -> int | None:
         """The pid of the `captain run` holding this state directory, if any."""
         from release_captain.runtime.lock import engine_pid
@@ -455,7 +461,9 @@ class Captain:
                     next_change=state.next_change.timestamp() if state.next_change else None,
                     reason=state.reason,
                     timezone=blocker.timezone,
-                    stages=tuple(s.name for s in self.pipeline.stages if blocker.name in s.blockers),
+                    stages=tuple(
+                        s.name for s in self.pipeline.stages if blocker.name in s.blockers
+                    ),
                 )
             )
         return views
@@ -468,7 +476,9 @@ class Captain:
         store = self.store
         found = store.views.versions_with_commit(text)
         if not found:
-            raise StateConflict(f"no version includes commit {commit}; is it on the watched branch?")
+            raise StateConflict(
+                f"no version includes commit {commit}; is it on the watched branch?"
+            )
         shas = {sha for _, sha in found}
         if len(shas) > 1:
             raise UsageError(f"commit prefix '{commit}' is ambiguous; give more characters")
@@ -494,7 +504,9 @@ class Captain:
                         WhereTarget(
                             target=t.name,
                             running=t.version == number,
-                            deployment=d.state if (d := deployments.get((stage.name, t.name))) else None,
+                            deployment=d.state
+                            if (d := deployments.get((stage.name, t.name)))
+                            else None,
                         )
                         for t in stage.targets
                     ),

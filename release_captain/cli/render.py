@@ -4,14 +4,17 @@ Scripts use `--json` instead, whose shapes are fixed by SPEC §6."""
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from release_captain.state import version_name
-from release_captain.store import Event
 from release_captain.times import iso
+
+if TYPE_CHECKING:
+    from release_captain.store import Event
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -27,15 +30,6 @@ _STYLE = {
     "entered": "bold cyan",
     "detected": "bold",
 }
-
-
-def iso(at: float) -> str:
-    """UTC ISO 8601 with seconds, as the JSON of SPEC §6 wants it."""
-    return (
-        dt.datetime.fromtimestamp(at, dt.UTC)
-        .isoformat(timespec="milliseconds")
-        .replace("+00:00", "Z")
-    )
 
 
 def clock_time(at: float) -> str:

@@ -20,15 +20,14 @@ def validate(config: ConfigOption = None) -> None:
     Every problem is reported at once with its key path; exit 2 when there is any.
     """
     from release_captain.cli.render import console, table
-    from release_captain.config import load_pipeline
+    from release_captain.service import Captain
 
-    pipeline = load_pipeline(config_path(config))
+    captain = Captain.from_config(config_path(config))
+    pipeline = captain.pipeline
     out = table("stage", "promotion", "targets", "steps", title=f"pipeline {pipeline.name}")
-    from release_captain.engine import plan_for
-
     for stage in pipeline.stages:
         targets = ", ".join(t.name for t in stage.targets)
-        steps = " → ".join(("onebox:" if s.onebox else "") + s.name for s in plan_for(stage))
+        steps = " → ".join(captain.step_names(stage.name))
         wave = f" (wave {stage.wave}/{stage.waves})" if stage.wave else ""
         out.add_row(stage.name + wave, stage.promotion, targets, steps)
     console.print(out)

@@ -241,6 +241,11 @@ class GitSource:
         out = self._git(
             "-C",
             str(self.source.path),
+            # The user's config must not change what we parse.
+            "-c",
+            "log.showSignature=false",
+            "-c",
+            "i18n.logOutputEncoding=UTF-8",
             "log",
             "-z",
             f"--format={_LOG_FORMAT}",

@@ -49,7 +49,8 @@ onebox = { approvals = [{ name = "smoke", run = "true" }] }
 
 DEPLOY = """
 sum=$(sha256sum "$CAPTAIN_ARTEFACTS/app.txt" | cut -d' ' -f1)
-echo "$CAPTAIN_VERSION $CAPTAIN_STAGE/$CAPTAIN_TARGET $CAPTAIN_ONEBOX $sum" >> "$CAPTAIN_STATE_DIR/deploys"
+where="$CAPTAIN_STAGE/$CAPTAIN_TARGET"
+echo "$CAPTAIN_VERSION $where $CAPTAIN_ONEBOX $sum" >> "$CAPTAIN_STATE_DIR/deploys"
 """
 
 
@@ -69,10 +70,13 @@ def test_three_commits_are_built_once_and_deployed_with_identical_bytes(
     project.commit("first", **{"app.txt": "one\n"})
     engines.append(project.start())
     for n, text in ((2, "two\n"), (3, "three\n")):
-        project.wait_for(lambda n=n: project.status()["latest_version"] == f"v{n - 1}", what=f"v{n - 1}")
+        project.wait_for(
+            lambda n=n: project.status()["latest_version"] == f"v{n - 1}", what=f"v{n - 1}"
+        )
         project.commit(f"change {n}", **{"app.txt": text})
     project.wait_for(
-        lambda: stage_of(project.status(), "prod-wave-3")["passed"] == "v3", what="v3 in the last wave"
+        lambda: stage_of(project.status(), "prod-wave-3")["passed"] == "v3",
+        what="v3 in the last wave",
     )
     state = project.root / ".captain"
     assert (state / "builds").read_text().count("built") == 3
@@ -89,14 +93,25 @@ def test_three_commits_are_built_once_and_deployed_with_identical_bytes(
     assert status["latest_version"] == "v3"
     gamma = stage_of(status, "gamma")
     assert set(gamma) == {
-        "name", "promotion", "paused", "blockers_active", "passed", "in_flight", "waiting", "targets",
+        "name",
+        "promotion",
+        "paused",
+        "blockers_active",
+        "passed",
+        "in_flight",
+        "waiting",
+        "targets",
     }
     assert gamma["promotion"] == "automatic" and gamma["paused"] is False
     assert gamma["passed"] == "v3" and gamma["in_flight"] is None and gamma["waiting"] is None
     target = gamma["targets"][0]
     assert set(target) == {"name", "version", "state", "last_good", "approvals"}
     assert target == {
-        "name": "us-east-1", "version": "v3", "state": "succeeded", "last_good": "v3", "approvals": [],
+        "name": "us-east-1",
+        "version": "v3",
+        "state": "succeeded",
+        "last_good": "v3",
+        "approvals": [],
     }
     beta = stage_of(status, "beta")["targets"][0]
     assert beta["approvals"] == [{"name": "check", "state": "passed"}]
@@ -157,7 +172,8 @@ def test_a_killed_engine_leaves_a_lock_the_next_one_takes_over(project: Project)
 def test_a_command_that_times_out_leaves_no_process_behind(project: Project) -> None:
     marker = "captain-timeout-marker-4242"
     pipeline = PIPELINE.replace('timeout = "20s"', 'timeout = "1s"').replace(
-        'deploy = "sh deploy.sh"', f'deploy = "sh -c \'sleep 300; echo {marker}\' & sleep 300 # {marker}"'
+        'deploy = "sh deploy.sh"',
+        f"deploy = \"sh -c 'sleep 300; echo {marker}' & sleep 300 # {marker}\"",
     )
     write_project(project, pipeline)
     project.commit("first", **{"app.txt": "one\n"})
