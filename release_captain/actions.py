@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from release_captain.config.model import Pipeline, Stage
-from release_captain.engine import decide
+from release_captain.engine import StartStep, decide
+from release_captain.engine.plan import ROLLBACK_STEP
 from release_captain.errors import StateConflict, UsageError
 from release_captain.observation import observe
 from release_captain.state import State, version_name
-from release_captain.store import Store
+from release_captain.store import StartedStep, Store
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -26,15 +27,19 @@ class ActionResult:
     data: dict[str, object] = field(default_factory=dict)
     #: Steps whose processes the engine must cut off now.
     cancel: tuple[int, ...] = ()
+    #: Steps recorded as started whose processes must now run (rollbacks).
+    started: tuple[StartedStep, ...] = ()
 
 
-KINDS = ("approve", "reject", "gate", "pause", "resume")
+KINDS = ("approve", "reject", "gate", "pause", "resume", "rollback")
 
 
 def apply_action(
     pipeline: Pipeline, store: Store, *, kind: str, args: dict[str, object], actor: str, now: float
 ) -> ActionResult:
     """Apply one command; the caller holds a write transaction."""
+    if kind == "rollback":
+        return _rollback(pipeline, store, args, actor, now)
     stage = _stage(pipeline, str(args.get("stage", "")))
     match kind:
         case "approve":
@@ -203,3 +208,106 @@ def _reject(
         data=data,
         cancel=tuple(cancel),
     )
+
+
+def _rollback(
+    pipeline: Pipeline, store: Store, args: dict[str, object], actor: str, now: float
+) -> ActionResult:
+    """Rule R8: pre-empt whatever runs on the targets, redeploy their last good version
+    (or `to`), and reject the version rolled back from in the stage. All targets are
+    checked before anything changes, so a bad one leaves every target untouched."""
+    to = _version(store, args.get("to"))
+    force = bool(args.get("force"))
+    reason = str(args.get("reason") or "")
+    planned = rollback_plan(pipeline, store, list(args.get("targets") or []), to=to, force=force)
+    why = f"rolled back by {actor}" + (f": {reason}" if reason else "")
+    cancel: list[int] = []
+    decisions: list[StartStep] = []
+    for stage, target, current, goal in planned:
+        cancel += store.people.fail_running_on_target(
+            stage=stage, target=target, actor=actor, why=f"pre-empted: {why}", now=now
+        )
+        store.people.reject_in_stage(stage=stage, version=current, actor=actor, why=why, now=now)
+        decisions.append(
+            StartStep(
+                stage=stage,
+                target=target,
+                version=current,
+                step=ROLLBACK_STEP,
+                to=goal,
+                previous=current,
+                reason=why,
+            )
+        )
+    started = [s for s in store.apply(decisions, now=now) if isinstance(s, StartedStep)]
+    items = [
+        {
+            "stage": s.decision.stage,
+            "target": s.decision.target,
+            "from": version_name(s.decision.version),
+            "to": version_name(s.decision.to or 0),
+            "state": "running",
+            "step": s.step_id,
+        }
+        for s in started
+    ]
+    names = ", ".join(f"{i['stage']}/{i['target']} {i['from']}→{i['to']}" for i in items)
+    return ActionResult(
+        message=f"rolling back {names}",
+        data={"rollbacks": items},
+        cancel=tuple(cancel),
+        started=tuple(started),
+    )
+
+
+def rollback_plan(
+    pipeline: Pipeline,
+    store: Store,
+    targets: list[str],
+    *,
+    to: int | None = None,
+    force: bool = False,
+) -> list[tuple[str, str, int, int]]:
+    """(stage, target, from, to) for each named target, or the sentence why not."""
+    if not targets:
+        raise UsageError("name at least one target, as STAGE/TARGET or STAGE")
+    records = store.views.targets()
+    planned: list[tuple[str, str, int, int]] = []
+    for text in targets:
+        stage_name, _, only = str(text).partition("/")
+        stage = _stage(pipeline, stage_name)
+        names = [t.name for t in stage.targets]
+        if only and only not in names:
+            raise StateConflict(
+                f"stage {stage.name} has no target '{only}' (targets: {', '.join(names)})"
+            )
+        for target in [only] if only else names:
+            record = records.get((stage.name, target))
+            current = record[0] if record else None
+            if current is None:
+                raise StateConflict(
+                    f"{stage.name}/{target} never ran a version; nothing to roll back"
+                )
+            goal = (
+                to if to is not None else store.views.last_good_before(stage.name, target, current)
+            )
+            if goal is None:
+                raise StateConflict(
+                    f"{stage.name}/{target} has no last good version before "
+                    f"{version_name(current)} to roll back to"
+                )
+            if goal == current:
+                raise StateConflict(f"{stage.name}/{target} already runs {version_name(goal)}")
+            if store.views.build_state(goal) != "succeeded":
+                raise StateConflict(f"{version_name(goal)} has no successful build to deploy")
+            if (
+                to is not None
+                and not force
+                and not store.views.succeeded_in_stage(stage.name, goal)
+            ):
+                raise StateConflict(
+                    f"{version_name(goal)} never succeeded in {stage.name}; "
+                    f"use --force to deploy it there anyway"
+                )
+            planned.append((stage.name, target, current, goal))
+    return planned

@@ -215,6 +215,43 @@ class WhereView:
         }
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RollbackItem:
+    """One target's rollback."""
+
+    stage: str
+    target: str
+    from_version: int | None
+    to_version: int
+    #: running | succeeded | failed
+    state: str
+    detail: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "stage": self.stage,
+            "target": self.target,
+            "from": _v(self.from_version),
+            "to": _v(self.to_version),
+            "state": self.state,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RollbackView:
+    """The outcome of `captain rollback`."""
+
+    rollbacks: tuple[RollbackItem, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {"rollbacks": [r.to_json() for r in self.rollbacks]}
+
+    @property
+    def failed(self) -> bool:
+        """True when any rollback deploy failed."""
+        return any(r.state == "failed" for r in self.rollbacks)
+
+
 def _v(number: int | None) -> str | None:
     return None if number is None else version_name(number)
 
@@ -322,6 +359,95 @@ class Captain:
         raise WaitTimeout(
             f"the engine (pid {pid}) did not apply the {kind} request within {timeout:g}s; "
             f"it stays queued and will be applied when the engine gets to it"
+        )
+
+    def rollback_plan(
+        self, targets: list[str], to: str | None = None, *, force: bool = False
+    ) -> list[tuple[str, str, int, int]]:
+        """(stage, target, from, to) a rollback of `targets` would do, or the error why
+        it cannot; for confirmations."""
+        from release_captain.actions import rollback_plan
+
+        goal = self.resolve_version(to) if to is not None else None
+        return rollback_plan(self.pipeline, self.store, targets, to=goal, force=force)
+
+    def rollback(
+        self,
+        targets: list[str],
+        *,
+        to: str | None = None,
+        reason: str | None = None,
+        force: bool = False,
+        wait: bool = True,
+        timeout: float = 1800.0,
+    ) -> RollbackView:
+        """Rule R8: roll the targets back to their last good version (or `to`).
+
+        With an engine running, the engine does it through a request and `wait` follows
+        it to the end; without one, this process holds the engine lock and does the
+        work itself (so it always waits).
+        """
+        from release_captain.actions import apply_action
+        from release_captain.runtime.lock import EngineLock
+        from release_captain.runtime.reconciler import Reconciler
+
+        args: dict[str, object] = {"targets": list(targets), "force": force}
+        if to is not None:
+            args["to"] = self.resolve_version(to)
+        if reason:
+            args["reason"] = reason
+        deadline = time.monotonic() + timeout
+        lock = EngineLock(self.pipeline.state_dir)
+        if self.engine_pid() is None:
+            try:
+                lock.acquire()
+            except StateConflict:
+                pass  # an engine started meanwhile: hand it the request below
+            else:
+                try:
+                    store = self.store
+                    with store.write():
+                        result = apply_action(
+                            self.pipeline,
+                            store,
+                            kind="rollback",
+                            args=args,
+                            actor=current_user(),
+                            now=self.clock(),
+                        )
+                    Reconciler(self.pipeline, store, clock=self.clock, watch=False).execute(
+                        result.started
+                    )
+                finally:
+                    lock.release()
+                return self._rollback_view(result.data)
+        result = self.act("rollback", timeout=min(10.0, timeout), **args)
+        view = self._rollback_view(result.data)
+        while wait and any(r.state == "running" for r in view.rollbacks):
+            if time.monotonic() > deadline:
+                raise WaitTimeout(
+                    f"the rollback did not finish within {timeout:g}s; it goes on in the engine"
+                )
+            time.sleep(0.1)
+            view = self._rollback_view(result.data)
+        return view
+
+    def _rollback_view(self, data: dict[str, object]) -> RollbackView:
+        items = list(data.get("rollbacks", []))  # type: ignore[call-overload]
+        states = self.store.views.step_states([int(i["step"]) for i in items])
+        names = {"passed": "succeeded", "failed": "failed", "running": "running"}
+        return RollbackView(
+            rollbacks=tuple(
+                RollbackItem(
+                    stage=i["stage"],
+                    target=i["target"],
+                    from_version=int(str(i["from"]).lstrip("v")),
+                    to_version=int(str(i["to"]).lstrip("v")),
+                    state=names.get(states.get(int(i["step"]), ("running", ""))[0], "failed"),
+                    detail=states.get(int(i["step"]), ("", ""))[1],
+                )
+                for i in items
+            )
         )
 
     # -- reading -------------------------------------------------------------------

@@ -74,6 +74,8 @@ class StepRecord:
     last_check_at: float | None = None
     #: True while a bake's monitors are being evaluated.
     checking: bool = False
+    #: For a rollback step: the version it redeploys.
+    to_version: int | None = None
 
     @property
     def holds_slot(self) -> bool:

@@ -109,8 +109,42 @@ def test_a_failing_approval_on_one_target_rejects_the_version_in_that_wave(tmp_p
     assert "prod-wave-3" not in states
     targets = h.store.views.targets()
     assert targets[("prod-wave-2", "us-east-1")][:2] == (2, "succeeded")
-    assert targets[("prod-wave-2", "eu-west-1")][1] == "failed"
+    assert targets[("prod-wave-2", "eu-west-1")][:2] == (1, "rolled_back")
     assert targets[("prod-wave-3", "ap-southeast-2")][0] == 1
+    (rollback,) = [c for c in h.runner.ran("deploy") if c.env["CAPTAIN_ACTION"] == "rollback"]
+    assert rollback.env["CAPTAIN_VERSION"] == "v1"
+    assert rollback.env["CAPTAIN_PREVIOUS_VERSION"] == "v2"
+    assert rollback.env["CAPTAIN_TARGET"] == "eu-west-1"
+    # the next commit brings every target to the new version
+    commit(h, "a3")
+    h.advance(600)
+    for _ in range(3):
+        h.advance(60)
+    assert {(k, v[0]) for k, v in h.store.views.targets().items()} == {
+        (k, 3) for k in h.store.views.targets()
+    }
+
+
+def test_a_target_with_no_last_good_version_stays_failed_and_says_so(tmp_path: Path) -> None:
+    h = harness(tmp_path, PIPELINE, script={**OK, "integration": 1})
+    commit(h, "a1")
+    assert h.store.views.targets()[("beta", "local")][:2] == (1, "failed")
+    (failed,) = h.kinds("target.failed")
+    assert "no last good version to roll back to" in failed.detail
+    assert not [c for c in h.runner.calls if c.env.get("CAPTAIN_ACTION") == "rollback"]
+
+
+def test_a_stage_with_rollback_false_stays_on_the_failed_version(tmp_path: Path) -> None:
+    text = PIPELINE.replace('targets = ["local"]', 'targets = ["local"]\nrollback = false')
+    h = harness(
+        tmp_path,
+        text,
+        script={**OK, "integration": lambda c: 1 if c.env["CAPTAIN_VERSION"] == "v2" else 0},
+    )
+    commit(h, "a1")
+    commit(h, "a2")
+    assert h.store.views.targets()[("beta", "local")][:2] == (2, "failed")
+    assert stage_states(h, 2)["beta"] == "rejected"
 
 
 def test_a_failed_build_enters_no_stage_and_the_previous_version_stays(tmp_path: Path) -> None:

@@ -125,3 +125,57 @@ def pause(
 def resume(stage: StageArgument, config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Let a paused STAGE take new versions again."""
     _act(config, as_json, "resume", stage=stage)
+
+
+@app.command()
+@friendly
+def rollback(
+    targets: Annotated[
+        list[str],
+        typer.Argument(metavar="TARGET...", help="STAGE/TARGET, or STAGE for all its targets."),
+    ],
+    config: ConfigOption = None,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="Redeploy this version instead of the last good one."),
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", "-r", help="Why; kept in the history.")
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Allow --to a version that never succeeded in the stage."),
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait/--no-wait", help="Block until every rollback deploy ended.")
+    ] = True,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Seconds to wait before exiting 4.", min=1)
+    ] = 1800,
+    as_json: JsonOption = False,
+) -> None:
+    """Roll targets back to their last good version, pre-empting whatever runs there.
+
+    The version rolled back from is rejected in the stage, so it is not redeployed
+    automatically; newer versions still flow. Exit 0 when every rollback deploy
+    succeeded, 1 when one failed, 3 when there is nothing to roll back to.
+    Without an engine running, this command does the rollback itself and always waits.
+    """
+    from release_captain.errors import OperationFailed
+    from release_captain.service import Captain
+
+    captain = Captain.from_config(config_path(config))
+    view = captain.rollback(targets, to=to, reason=reason, force=force, wait=wait, timeout=timeout)
+    if as_json:
+        typer.echo(json.dumps(view.to_json(), indent=2))
+    else:
+        for item in view.rollbacks:
+            typer.echo(
+                f"{item.stage}/{item.target}: v{item.from_version} → v{item.to_version} "
+                f"{item.state}"
+                + (f" ({item.detail})" if item.detail and item.state == "failed" else "")
+            )
+    if view.failed:
+        if as_json:
+            raise typer.Exit(1)
+        raise OperationFailed("a rollback deploy failed; see `captain logs` for its output")

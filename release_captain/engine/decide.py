@@ -15,6 +15,7 @@ from release_captain.engine.alarms import alarm_gate
 from release_captain.engine.builds import build_decisions, builds_running
 from release_captain.engine.candidates import candidates_for
 from release_captain.engine.decisions import Decision, EnterStage, Supersede
+from release_captain.engine.failure import rerun_cut_off_rollbacks
 from release_captain.engine.gates import (
     Hold,
     eligible,
@@ -23,6 +24,7 @@ from release_captain.engine.gates import (
     rejected_by_person,
 )
 from release_captain.engine.passing import settle_stage
+from release_captain.engine.plan import ROLLBACK_STEP
 from release_captain.engine.rollout import advance_target
 from release_captain.engine.rollout_timing import Slots, Timers
 from release_captain.state import State, StepRecord
@@ -52,8 +54,9 @@ def decide(pipeline: Pipeline, state: State, now: float) -> Outcome:
     )
     timers = Timers()
     decisions: list[Decision] = build_decisions(state, slots)
-    holds: dict[str, Hold] = {}
     steps = _latest_steps(state)
+    decisions += rerun_cut_off_rollbacks(steps, slots)
+    holds: dict[str, Hold] = {}
     for stage in pipeline.stages:
         decisions += _enter(pipeline, stage, state, holds, now, slots, timers)
         decisions += _advance(stage, state, steps, now, slots, timers)
@@ -170,12 +173,17 @@ def _advance(
             slots=slots,
             timers=timers,
         )
+    rollbacks_running = any(
+        (r := steps.get((stage.name, t.name, version), {}).get(ROLLBACK_STEP.index)) is not None
+        and r.state in ("running", "interrupted")
+        for t in stage.targets
+    )
     if not decisions:
         decisions += settle_stage(
             stage=stage,
             version=version,
             deployments=deployments,
-            rollbacks_running=False,
+            rollbacks_running=rollbacks_running,
             now=now,
             rejected=rejected,
             timers=timers,

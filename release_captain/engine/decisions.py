@@ -49,6 +49,8 @@ class StartStep:
     reason: str
     #: The target's version before this step, for `CAPTAIN_PREVIOUS_VERSION`.
     previous: int | None = None
+    #: For a rollback: the version it redeploys (`version` is the one rolled back from).
+    to: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from release_captain.config.model import Stage
 from release_captain.engine.bake import bake_decisions
 from release_captain.engine.decisions import Decision, FinishStep, FinishTarget, StartStep
-from release_captain.engine.plan import plan_for
+from release_captain.engine.failure import no_rollback_note, rollback_for
+from release_captain.engine.plan import ROLLBACK_STEP, plan_for
 from release_captain.engine.rollout_timing import Slots, Timers
-from release_captain.state import DeploymentRecord, State, StepRecord
+from release_captain.state import DeploymentRecord, State, StepRecord, version_name
 
 
 def advance_target(
@@ -37,32 +38,36 @@ def advance_target(
     `steps` maps plan index -> latest attempt; `failing` is True once the version failed
     on another target of the stage; `rejected` once a person rejected it there.
     """
-    if deployment is not None and deployment.state != "running":
+    rollback = steps.get(ROLLBACK_STEP.index)
+    if rollback is not None and rollback.state == "running":
         return []
+    if deployment is not None and deployment.state != "running":
+        return rollback_for(
+            stage=stage,
+            target=target,
+            version=version,
+            deployment=deployment,
+            rollback=rollback,
+            state=state,
+            slots=slots,
+        )
     running = [s for s in steps.values() if s.state == "running"]
     if running:
         return _watch_running(
             running[0], stage=stage, state=state, now=now, slots=slots, timers=timers
         )
     failed = next((s for s in steps.values() if s.state == "failed"), None)
-    if failed is not None:
+    if failed is not None or (rejected and deployment is not None):
+        why = f"{failed.name} failed" if failed is not None else "rejected by a person"
+        if rollback is not None:
+            why += f"; rolled back by a person to {version_name(rollback.to_version or 0)}"
         return [
             FinishTarget(
                 stage=stage.name,
                 target=target,
                 version=version,
                 succeeded=False,
-                reason=f"{failed.name} failed",
-            )
-        ]
-    if rejected and deployment is not None:
-        return [
-            FinishTarget(
-                stage=stage.name,
-                target=target,
-                version=version,
-                succeeded=False,
-                reason="rejected by a person",
+                reason=why + no_rollback_note(stage, state, target, version),
             )
         ]
     plan = plan_for(stage)
@@ -80,6 +85,8 @@ def advance_target(
     if deployment is None and failing:
         return []
     step = plan[index]
+    if rollback is not None:
+        return []
     if not slots.take(step.kind):
         return []
     retry = steps.get(index) is not None

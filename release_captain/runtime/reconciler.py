@@ -186,6 +186,18 @@ class Reconciler:
         finally:
             self.stop()
 
+    def execute(self, started: Sequence[StartedStep]) -> None:
+        """Run already-recorded steps to their end and record the results, without
+        deciding anything else (a rollback done by `captain rollback` with no engine)."""
+        for step in started:
+            self._launch(step)
+        ids = {s.step_id for s in started}
+        while ids & self._running:
+            self._wait(MAX_IDLE_WAIT, threading.Event())
+        self._drain()
+        self._pool.shutdown(wait=True)
+        self._report()
+
     # -- one pass ------------------------------------------------------------------
 
     def tick(self) -> Outcome:
@@ -250,7 +262,8 @@ class Reconciler:
                 return
             self._running.add(started.step_id)
             cancel = self._cancels[started.step_id] = threading.Event()
-            facts = self._facts_of(started.decision.version)
+            decision = started.decision
+            facts = self._facts_of(decision.to if decision.to is not None else decision.version)
             future = self._pool.submit(self._execute, started, facts, cancel)
         del future
 
@@ -427,6 +440,8 @@ class Reconciler:
                     cancel = self._cancels.get(step_id)
                     if cancel is not None:
                         cancel.set()
+                for started in result.started:
+                    self._launch(started)
         self._report()
 
     # -- sources -----------------------------------------------------------------------

@@ -72,8 +72,20 @@ def _explain(error: sqlite3.DatabaseError, path: Path) -> CaptainError:
 @contextmanager
 def transaction(db: Database) -> Iterator[Database]:
     """A write transaction that takes the write lock at once (`BEGIN IMMEDIATE`), so a
-    concurrent writer waits for the busy timeout instead of failing mid-way."""
+    concurrent writer waits for the busy timeout instead of failing mid-way. Inside an
+    open transaction it becomes a savepoint of that transaction."""
     conn = db.conn
+    if conn.in_transaction:
+        # nested: part of the caller's transaction (a savepoint keeps it all-or-nothing)
+        conn.execute("SAVEPOINT nested")
+        try:
+            yield db
+        except BaseException:
+            conn.execute("ROLLBACK TO SAVEPOINT nested")
+            conn.execute("RELEASE SAVEPOINT nested")
+            raise
+        conn.execute("RELEASE SAVEPOINT nested")
+        return
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.DatabaseError as error:

@@ -148,17 +148,24 @@ def _deployments(
 
 _STEP_COLUMNS = (
     "id, stage, target, version, idx, name, kind, onebox, state, started_at, finished_at, "
-    "checks, last_check_at, checking"
+    "checks, last_check_at, checking, to_version"
 )
 
 
 def _steps(db: Database, in_flight: list[tuple[str, int]]) -> tuple[StepRecord, ...]:
     """Every step of the rollouts in flight, plus any step still running elsewhere."""
-    rows = list(db.conn.execute(f"SELECT {_STEP_COLUMNS} FROM steps WHERE state = 'running'"))
+    rows = list(
+        db.conn.execute(
+            f"SELECT {_STEP_COLUMNS} FROM steps s WHERE state = 'running' "
+            "OR (kind = 'rollback' AND state = 'interrupted' AND NOT EXISTS ("
+            "SELECT 1 FROM steps later WHERE later.stage = s.stage AND later.target = s.target "
+            "AND later.version = s.version AND later.idx = s.idx AND later.id > s.id))"
+        )
+    )
     for stage, version in in_flight:
         rows += db.conn.execute(
             f"SELECT {_STEP_COLUMNS} FROM steps WHERE stage = ? AND version = ? "
-            "AND state != 'running'",
+            "AND state != 'running' AND NOT (kind = 'rollback' AND state = 'interrupted')",
             (stage, version),
         ).fetchall()
     return tuple(
@@ -177,6 +184,7 @@ def _steps(db: Database, in_flight: list[tuple[str, int]]) -> tuple[StepRecord, 
             checks=tuple((m, int(n)) for m, n in json.loads(checks or "[]")),
             last_check_at=last_check,
             checking=bool(checking),
+            to_version=to_version,
         )
         for (
             i,
@@ -193,5 +201,6 @@ def _steps(db: Database, in_flight: list[tuple[str, int]]) -> tuple[StepRecord, 
             checks,
             last_check,
             checking,
+            to_version,
         ) in rows
     )

@@ -52,11 +52,16 @@ class People:
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (stage, version, kind, int(override_blockers), actor, comment, now),
         )
-        what = "entry" if kind == "entry" else "sign-off"
-        extra = " overriding blockers" if override_blockers else ""
-        detail = f"approved {what}{extra}" + (f": {comment}" if comment else "")
+        if kind == "reject":
+            kind_name, detail = "rejection.requested", "rejected while in flight"
+        else:
+            what = "entry" if kind == "entry" else "sign-off"
+            extra = " overriding blockers" if override_blockers else ""
+            kind_name, detail = "approval.granted", f"approved {what}{extra}"
+        if comment:
+            detail += f": {comment}"
         self._events.append(
-            "approval.granted", at=now, version=version, stage=stage, actor=actor, detail=detail
+            kind_name, at=now, version=version, stage=stage, actor=actor, detail=detail
         )
 
     def reject_candidate(
@@ -104,6 +109,65 @@ class People:
                 detail=f"{name}: {why}",
             )
         return [r[0] for r in rows if r[3] in ("deploy", "run", "rollback", "bake")]
+
+    def fail_running_on_target(
+        self, *, stage: str, target: str, actor: str, why: str, now: float
+    ) -> list[int]:
+        """Fail every step running on one target (a rollback pre-empts it).
+
+        Returns the ids of steps whose processes the engine must cut off.
+        """
+        rows = self._conn.execute(
+            "SELECT id, version, name, kind, checking FROM steps "
+            "WHERE stage = ? AND target = ? AND state = 'running'",
+            (stage, target),
+        ).fetchall()
+        for step_id, version, name, _kind, _checking in rows:
+            self._conn.execute(
+                "UPDATE steps SET state = 'failed', finished_at = ?, detail = ?, checking = 0 "
+                "WHERE id = ?",
+                (now, why, step_id),
+            )
+            self._events.append(
+                "step.failed",
+                at=now,
+                version=version,
+                stage=stage,
+                target=target,
+                actor=actor,
+                detail=f"{name}: {why}",
+            )
+        return [r[0] for r in rows]
+
+    def reject_in_stage(
+        self, *, stage: str, version: int, actor: str, why: str, now: float
+    ) -> None:
+        """Mark a version rejected in a stage whatever became of it there, so it is never
+        deployed there automatically again (a rollback from it)."""
+        row = self._conn.execute(
+            "SELECT state FROM stage_versions WHERE stage = ? AND version = ?", (stage, version)
+        ).fetchone()
+        if row is None:
+            self.reject_candidate(stage=stage, version=version, actor=actor, comment=why, now=now)
+        elif row[0] == "in-flight":
+            self.grant(
+                stage=stage,
+                version=version,
+                kind="reject",
+                actor=actor,
+                comment=why,
+                override_blockers=False,
+                now=now,
+            )
+        elif row[0] != "rejected":
+            self._conn.execute(
+                "UPDATE stage_versions SET state = 'rejected', reason = ?, finished_at = ? "
+                "WHERE stage = ? AND version = ?",
+                (why, now, stage, version),
+            )
+            self._events.append(
+                "stage.rejected", at=now, version=version, stage=stage, actor=actor, detail=why
+            )
 
     def set_control(
         self,

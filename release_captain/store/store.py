@@ -370,17 +370,26 @@ class Store:
         )
         cursor = db.execute(
             "INSERT INTO steps (stage, target, version, idx, name, kind, onebox, state, "
-            "attempt, started_at, log) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)",
-            (*key, step.index, step.name, step.kind, int(step.onebox), attempt, now, str(log)),
+            "attempt, started_at, log, to_version) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
+            (*key, step.index, step.name, step.kind, int(step.onebox), attempt, now)
+            + (str(log), decision.to),
         )
-        target_state = "deploying" if step.is_deploy else "verifying"
-        db.execute(
-            "INSERT INTO targets (stage, target, version, state, updated_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(stage, target) DO UPDATE SET "
-            "version = excluded.version, state = excluded.state, "
-            "updated_at = excluded.updated_at",
-            (decision.stage, decision.target, decision.version, target_state, now),
-        )
+        if step.kind == "rollback":
+            db.execute(
+                "UPDATE targets SET state = 'rolling_back', updated_at = ? "
+                "WHERE stage = ? AND target = ?",
+                (now, decision.stage, decision.target),
+            )
+        else:
+            target_state = "deploying" if step.is_deploy else "verifying"
+            db.execute(
+                "INSERT INTO targets (stage, target, version, state, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(stage, target) DO UPDATE SET "
+                "version = excluded.version, state = excluded.state, "
+                "updated_at = excluded.updated_at",
+                (decision.stage, decision.target, decision.version, target_state, now),
+            )
         where = "onebox " if step.onebox else ""
         self.events.append(
             "step.started",
@@ -388,7 +397,10 @@ class Store:
             version=decision.version,
             stage=decision.stage,
             target=decision.target,
-            detail=f"{where}{step.name}" + (f" (attempt {attempt})" if attempt > 1 else ""),
+            detail=f"{where}{step.name}"
+            + (f" to {version_name(decision.to)}" if decision.to is not None else "")
+            + (f" (attempt {attempt})" if attempt > 1 else "")
+            + (f": {decision.reason}" if step.kind == "rollback" else ""),
         )
         return StartedStep(
             step_id=int(cursor.lastrowid or 0), decision=decision, attempt=attempt, log=log
@@ -431,7 +443,7 @@ class Store:
     ) -> None:
         db = self.db
         row = db.execute(
-            "SELECT stage, target, version, name, onebox FROM steps "
+            "SELECT stage, target, version, name, onebox, kind, to_version FROM steps "
             "WHERE id = ? AND state = 'running'",
             (step_id,),
         ).fetchone()
@@ -439,10 +451,14 @@ class Store:
             return
         state = "passed" if passed else "failed"
         db.execute(
-            "UPDATE steps SET state = ?, finished_at = ?, exit_code = ?, detail = ? WHERE id = ?",
+            "UPDATE steps SET state = ?, finished_at = ?, exit_code = ?, detail = ?, "
+            "checking = 0 WHERE id = ?",
             (state, now, exit_code, detail, step_id),
         )
-        stage, target, version, name, onebox = row
+        stage, target, version, name, onebox, kind, to_version = row
+        if kind == "rollback":
+            self._finish_rollback(stage, target, version, to_version, passed, detail, now)
+            return
         self.events.append(
             f"step.{state}",
             at=now,
@@ -497,6 +513,38 @@ class Store:
                 self.events.append(
                     "stage.alarm-cleared", at=now, stage=stage, detail="every monitor is OK"
                 )
+
+    def _finish_rollback(
+        self,
+        stage: str,
+        target: str,
+        version: int,
+        to_version: int,
+        passed: bool,
+        detail: str,
+        now: float,
+    ) -> None:
+        """A rollback's own outcome: the target runs its last good version, or is failed."""
+        if passed:
+            self.db.execute(
+                "UPDATE targets SET version = ?, state = 'rolled_back', last_good = ?, "
+                "updated_at = ? WHERE stage = ? AND target = ?",
+                (to_version, to_version, now, stage, target),
+            )
+        else:
+            self.db.execute(
+                "UPDATE targets SET state = 'failed', updated_at = ? "
+                "WHERE stage = ? AND target = ?",
+                (now, stage, target),
+            )
+        self.events.append(
+            "rollback.succeeded" if passed else "rollback.failed",
+            at=now,
+            version=version,
+            stage=stage,
+            target=target,
+            detail=f"from {version_name(version)} to {version_name(to_version)}: {detail}",
+        )
 
     # -- crash recovery (rule R10) ----------------------------------------------------
 

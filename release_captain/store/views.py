@@ -215,3 +215,46 @@ class Views:
             self._conn.execute("SELECT 1 FROM versions WHERE number = ?", (number,)).fetchone()
             is not None
         )
+
+    def last_good_before(self, stage: str, target: str, current: int | None) -> int | None:
+        """The newest version that succeeded on the target, other than `current`, and was
+        not rejected in the stage: what a rollback returns to."""
+        row = self._conn.execute(
+            "SELECT MAX(d.version) FROM deployments d WHERE d.stage = ? AND d.target = ? "
+            "AND d.state = 'succeeded' AND d.version != ? AND NOT EXISTS ("
+            "SELECT 1 FROM stage_versions sv WHERE sv.stage = d.stage "
+            "AND sv.version = d.version AND sv.state = 'rejected')",
+            (stage, target, -1 if current is None else current),
+        ).fetchone()
+        return row[0]
+
+    def succeeded_in_stage(self, stage: str, version: int) -> bool:
+        """True when the version passed the stage or succeeded on one of its targets."""
+        return (
+            self._conn.execute(
+                "SELECT 1 FROM stage_versions WHERE stage = ? AND version = ? "
+                "AND state = 'passed' UNION ALL SELECT 1 FROM deployments "
+                "WHERE stage = ? AND version = ? AND state = 'succeeded' LIMIT 1",
+                (stage, version, stage, version),
+            ).fetchone()
+            is not None
+        )
+
+    def build_state(self, version: int) -> str | None:
+        """The version's build state, or None when there is no such version."""
+        row = self._conn.execute(
+            "SELECT build FROM versions WHERE number = ?", (version,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def step_states(self, ids: list[int]) -> dict[int, tuple[str, str]]:
+        """step id -> (state, detail), for following steps to their end."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        return {
+            i: (state, detail)
+            for i, state, detail in self._conn.execute(
+                f"SELECT id, state, detail FROM steps WHERE id IN ({marks})", ids
+            )
+        }
