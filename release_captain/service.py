@@ -345,6 +345,9 @@ class Captain:
             request_id = self.store.people.submit(
                 kind=kind, args=args, actor=actor, now=self.clock()
             )
+        from release_captain.runtime.doorbell import ring
+
+        ring(self.pipeline.state_dir)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             request = self.store.people.request(request_id)
@@ -355,7 +358,7 @@ class Captain:
                     message=str(request.result.get("message", "")),
                     data=dict(request.result.get("data", {})),  # type: ignore[arg-type]
                 )
-            time.sleep(0.02)
+            time.sleep(0.005)
         raise WaitTimeout(
             f"the engine (pid {pid}) did not apply the {kind} request within {timeout:g}s; "
             f"it stays queued and will be applied when the engine gets to it"

@@ -134,6 +134,8 @@ class AlarmCheck:
     """The latest evaluation of a stage's `block_on_alarm` monitors before entry."""
 
     stage: str
+    #: The version whose entry the check was for.
+    version: int | None
     checked_at: float | None
     #: Monitors found in ALARM by that evaluation.
     alarming: tuple[str, ...] = ()

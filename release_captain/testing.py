@@ -165,7 +165,7 @@ class Harness:
         for _ in range(max_ticks):
             before = len(self.events)
             self.reconciler.tick()
-            if len(self.events) == before:
+            if len(self.events) == before and self.reconciler.quiet():
                 return
 
     def advance(self, seconds: float) -> None:

@@ -3,7 +3,7 @@
 Just before a stage with `block_on_alarm` monitors would take a version, those monitors
 are evaluated once; any ALARM holds the stage (reason `alarm`) and the check is retried
 every `ALARM_RETRY` seconds until it clears. A check counts as "just before" while it is
-younger than `ALARM_FRESH` seconds.
+younger than `ALARM_FRESH` seconds and was made for the version about to enter.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ def alarm_gate(
         names = ", ".join(check.alarming)
         hold = Hold(version=version, reason="alarm", detail=f"monitor {names} is in ALARM")
         return [], hold, False
-    if check is not None and not check.alarming and age is not None and age < ALARM_FRESH:
+    fresh = age is not None and age < ALARM_FRESH and check is not None
+    if fresh and check.version == version and not check.alarming:
         return [], None, True
     if not slots.take("run"):
         return [], None, False

@@ -27,12 +27,13 @@ from release_captain.observation import observe
 from release_captain.runtime.artefacts import ArtefactStore, StoredArtefact
 from release_captain.runtime.builder import Builder, BuildOutcome
 from release_captain.runtime.detection import Detector
+from release_captain.runtime.doorbell import Doorbell
 from release_captain.runtime.execution import StepExecutor, StepResult, VersionFacts
 from release_captain.runtime.git import GitSource
 from release_captain.runtime.monitors import MonitorEvaluator, MonitorResult, Where
 from release_captain.runtime.shell import Runner, ShellRunner
 from release_captain.runtime.watcher import RefWatcher
-from release_captain.state import PROCESS_KINDS, version_name
+from release_captain.state import version_name
 from release_captain.store import (
     ArtefactRow,
     Event,
@@ -130,6 +131,7 @@ class Reconciler:
         self._build_cancels: dict[int, threading.Event] = {}
         self._facts: dict[int, VersionFacts] = {}
         self._watcher: RefWatcher | None = None
+        self._doorbell: Doorbell | None = None
         self._watch = watch
         self._sources_dirty = True
         self._next_poll = 0.0
@@ -150,6 +152,8 @@ class Reconciler:
             except CaptainError as error:
                 self.store.append_event("source.unavailable", now=now, detail=str(error))
                 del name
+        self._doorbell = Doorbell(self.pipeline.state_dir, lambda: self._queue.put(_Wake(False)))
+        self._doorbell.start()
         if self._watch:
             paths = [p for s in self._sources.values() for p in s.watch_paths()]
             if paths:
@@ -161,6 +165,8 @@ class Reconciler:
         """Stop watching, cut off running commands, and record them as interrupted."""
         if self._watcher is not None:
             self._watcher.stop()
+        if self._doorbell is not None:
+            self._doorbell.stop()
         self._stopping = True
         for cancel in [*self._cancels.values(), *self._build_cancels.values()]:
             cancel.set()
@@ -222,6 +228,10 @@ class Reconciler:
             and not self._fetching
         )
 
+    def quiet(self) -> bool:
+        """True when no finished work waits in the queue to be recorded."""
+        return self._queue.empty()
+
     def _decide_and_act(self) -> Outcome:
         for _ in range(MAX_PASSES_PER_TICK):
             state = observe(self.pipeline, self.store, self.clock())
@@ -258,7 +268,7 @@ class Reconciler:
             cancel = self._build_cancels[started.version] = threading.Event()
             future = self._pool.submit(self._build, started, heads, env, cancel)
         else:
-            if started.decision.step.kind not in PROCESS_KINDS:
+            if started.decision.step.kind not in ("deploy", "run", "rollback"):
                 return
             self._running.add(started.step_id)
             cancel = self._cancels[started.step_id] = threading.Event()

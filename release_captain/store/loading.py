@@ -80,12 +80,13 @@ def load_state(db: Database, pipeline: Pipeline) -> State:
         alarm_checks = {
             stage: AlarmCheck(
                 stage=stage,
+                version=version,
                 checked_at=checked,
                 alarming=tuple(json.loads(alarming)),
                 running=bool(running),
             )
-            for stage, checked, alarming, running in conn.execute(
-                "SELECT stage, checked_at, alarming, running FROM alarm_checks"
+            for stage, version, checked, alarming, running in conn.execute(
+                "SELECT stage, version, checked_at, alarming, running FROM alarm_checks"
             )
         }
         grants = frozenset(

@@ -83,7 +83,9 @@ def test_rollback_without_an_engine_redeploys_last_good_and_rejects(two_versions
     assert again.returncode == 0
     assert running(p, "beta", "one") == "content 1\n", "the rejected version came back"
     history = [json.loads(line) for line in p.captain("history", "--json").stdout.splitlines()]
-    asked = [e for e in history if e["kind"] == "rejection.requested" or e["kind"] == "stage.rejected"]
+    asked = [
+        e for e in history if e["kind"] == "rejection.requested" or e["kind"] == "stage.rejected"
+    ]
     assert any("bad numbers" in e["detail"] and e["actor"] != "captain" for e in asked)
 
 
@@ -142,9 +144,7 @@ def test_rollback_with_an_engine_pre_empts_a_newer_version_mid_approval(
 
     def v3_in_approval() -> bool:
         beta = next(s for s in p.status()["stages"] if s["name"] == "beta")
-        return any(
-            t["version"] == "v3" and t["state"] == "verifying" for t in beta["targets"]
-        )
+        return any(t["version"] == "v3" and t["state"] == "verifying" for t in beta["targets"])
 
     p.wait_for(v3_in_approval, what="v3 in its approval")
     started = time.monotonic()
