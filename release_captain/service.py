@@ -304,10 +304,11 @@ class Captain:
         from release_captain.runtime.lock import EngineLock
         from release_captain.runtime.reconciler import Reconciler
 
+        store = self.store  # opened first: an unusable state directory is said plainly
         lock = EngineLock(self.pipeline.state_dir)
         lock.acquire()
         try:
-            reconciler = Reconciler(self.pipeline, self.store, clock=self.clock, on_event=on_event)
+            reconciler = Reconciler(self.pipeline, store, clock=self.clock, on_event=on_event)
             reconciler.run(until_idle=until_idle, stop=stop)
         finally:
             lock.release()

@@ -62,6 +62,8 @@ def friendly(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort, typer.BadParameter):
+            raise
         except ConfigError as error:
             for problem in error.problems:
                 typer.echo(f"captain: {problem}", err=True)
@@ -70,6 +72,17 @@ def friendly(func: F) -> F:
             raise fail(str(error), error.exit_code) from None
         except KeyboardInterrupt:
             raise fail("interrupted", 130) from None
+        except OSError as error:
+            where = f" ({error.filename})" if error.filename else ""
+            raise fail(f"{error.strerror or error}{where}", 1) from None
+        except Exception as error:
+            if os.environ.get("CAPTAIN_DEBUG"):
+                raise
+            raise fail(
+                f"internal error: {error!r}; set CAPTAIN_DEBUG=1 to see where, and please "
+                f"report it",
+                1,
+            ) from None
 
     return wrapper  # type: ignore[return-value]
 

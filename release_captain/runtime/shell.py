@@ -60,10 +60,17 @@ class CommandResult:
         if self.cancelled:
             return "was cancelled"
         if self.exit_code is not None:
-            return f"exited {self.exit_code}"
+            return f"exited {self.exit_code}" + _SHELL_CODES.get(self.exit_code, "")
         if self.signal is not None:
             return f"was killed by {_signal_name(self.signal)}"
         return "ended without an exit status"
+
+
+#: What /bin/sh means by the exit codes it sets itself.
+_SHELL_CODES = {
+    126: " (the command is not executable: check its permissions, e.g. chmod +x)",
+    127: " (command not found: check the path, relative to the pipeline file's folder)",
+}
 
 
 class Runner(Protocol):

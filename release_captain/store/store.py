@@ -8,6 +8,7 @@ TUI) open their own `Store` and read through WAL snapshots.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -103,7 +104,9 @@ class CommitRow:
 class Store:
     """The state directory's database, opened for reading and writing."""
 
-    def __init__(self, state_dir: Path, *, timeout: float = 10.0) -> None:
+    def __init__(self, state_dir: Path, *, timeout: float | None = None) -> None:
+        if timeout is None:
+            timeout = float(os.environ.get("CAPTAIN_DB_TIMEOUT") or 10.0)
         self.state_dir = state_dir
         self.path = state_dir / "state.db"
         self.logs = state_dir / "logs"

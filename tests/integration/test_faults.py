@@ -1,0 +1,186 @@
+"""Faults a user will meet: each gives one clear sentence, and nothing recorded is lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import stat
+
+import pytest
+
+from tests.integration.conftest import Project
+
+pytestmark = pytest.mark.slow
+
+PIPELINE = """
+[pipeline]
+name = "faults"
+state_dir = "{state_dir}"
+
+[[sources]]
+name = "app"
+repo = "repo"
+poll = "200ms"
+
+[build]
+run = ["cp app.txt \\"$CAPTAIN_OUT/app.txt\\""]
+artefacts = ["app.txt"]
+
+[defaults]
+deploy = "{deploy}"
+
+[[stages]]
+name = "beta"
+targets = ["local"]
+
+[[stages]]
+name = "prod"
+promotion = "manual"
+targets = ["r1"]
+"""
+
+DEPLOY = 'echo "$CAPTAIN_STAGE $(cat $CAPTAIN_ARTEFACTS/app.txt)" >> deployed'
+
+
+def write(project: Project, *, state_dir: str = ".captain", deploy: str = DEPLOY) -> None:
+    text = PIPELINE.replace("{state_dir}", state_dir).replace(
+        "{deploy}", deploy.replace('"', '\\"')
+    )
+    (project.root / "pipeline.toml").write_text(text)
+
+
+def history(project: Project) -> list[dict]:
+    done = project.captain("history", "--json")
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def one_sentence(stderr: str) -> str:
+    assert "Traceback" not in stderr
+    assert stderr.count("\n") == 1, stderr
+    return stderr
+
+
+def test_a_state_directory_that_cannot_be_written(project: Project) -> None:
+    (project.root / "occupied").write_text("a file where a folder should be")
+    write(project, state_dir="occupied/state")
+    for command in (["status"], ["run", "--headless", "--until-idle"]):
+        done = project.captain(*command)
+        assert done.returncode == 2
+        assert "cannot create the state directory" in one_sentence(done.stderr)
+
+
+def test_a_database_locked_by_another_program(project: Project) -> None:
+    write(project)
+    project.commit("first", **{"app.txt": "1\n"})
+    assert project.captain("run", "--headless", "--until-idle").returncode == 0
+    before = len(history(project))
+    other = sqlite3.connect(project.root / ".captain" / "state.db", isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        env = os.environ | {"CAPTAIN_DB_TIMEOUT": "0.5"}
+        import subprocess
+        import sys
+
+        done = subprocess.run(
+            [sys.executable, "-m", "release_captain", "approve", "prod"],
+            cwd=project.root,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert done.returncode == 3
+    assert "locked by another program" in one_sentence(done.stderr)
+    assert len(history(project)) == before
+    assert project.captain("approve", "prod").returncode == 0
+
+
+def test_a_corrupt_database_is_refused_and_left_as_it_was(project: Project) -> None:
+    write(project)
+    state = project.root / ".captain"
+    state.mkdir()
+    junk = b"this is not a database " * 400
+    (state / "state.db").write_bytes(junk)
+    done = project.captain("run", "--headless", "--until-idle")
+    assert done.returncode == 2
+    sentence = one_sentence(done.stderr)
+    assert "corrupt" in sentence and "move it aside" in sentence
+    assert (state / "state.db").read_bytes() == junk
+
+
+def test_an_altered_artefact_is_never_deployed(project: Project) -> None:
+    write(project)
+    project.commit("first", **{"app.txt": "genuine\n"})
+    assert project.captain("run", "--headless", "--until-idle").returncode == 0
+    (stored,) = [p for p in (project.root / ".captain" / "artefacts").glob("*/app.txt")]
+    stored.chmod(stat.S_IWUSR | stat.S_IRUSR)
+    stored.write_text("tampered\n")
+    assert project.captain("approve", "prod").returncode == 0
+    done = project.captain("run", "--headless", "--until-idle")
+    assert done.returncode == 0
+    assert "altered" in done.stdout
+    assert (project.root / "deployed").read_text() == "beta genuine\n", "wrong bytes ran"
+    kinds = [e["kind"] for e in history(project)]
+    assert "stage.rejected" in kinds
+
+
+def test_a_missing_artefact_fails_the_deployment(project: Project) -> None:
+    write(project)
+    project.commit("first", **{"app.txt": "genuine\n"})
+    assert project.captain("run", "--headless", "--until-idle").returncode == 0
+    for folder in (project.root / ".captain" / "artefacts").iterdir():
+        shutil.rmtree(folder)
+    assert project.captain("approve", "prod").returncode == 0
+    done = project.captain("run", "--headless", "--until-idle")
+    assert "missing from the store" in done.stdout
+    assert (project.root / "deployed").read_text() == "beta genuine\n"
+
+
+def test_the_source_repository_gone_leaves_the_stages_served(
+    project: Project, engines: list
+) -> None:
+    write(project)
+    project.commit("first", **{"app.txt": "1\n"})
+    engines.append(project.start())
+    project.wait_for(
+        lambda: (
+            (
+                next(s for s in project.status()["stages"] if s["name"] == "prod")["waiting"] or {}
+            ).get("reason")
+            == "manual-approval"
+        ),
+        what="prod to wait",
+    )
+    project.repo.rename(project.root / "moved-away")
+    project.wait_for(
+        lambda: any(e["kind"] == "source.unavailable" for e in history(project)),
+        what="the engine to say the source is gone",
+    )
+    assert project.captain("approve", "prod").returncode == 0
+    project.wait_for(
+        lambda: (
+            next(s for s in project.status()["stages"] if s["name"] == "prod")["passed"] == "v1"
+        ),
+        what="prod to take v1 while the source is gone",
+    )
+    (project.root / "moved-away").rename(project.repo)
+    project.wait_for(
+        lambda: any(e["kind"] == "source.recovered" for e in history(project)),
+        what="the engine to see the source again",
+    )
+
+
+def test_a_deploy_command_that_is_not_executable(project: Project) -> None:
+    (project.root / "deploy.sh").write_text("#!/bin/sh\necho hi\n")
+    write(project, deploy="./deploy.sh")
+    project.commit("first", **{"app.txt": "1\n"})
+    done = project.captain("run", "--headless", "--until-idle")
+    assert done.returncode == 0
+    failed = [e for e in history(project) if e["kind"] == "step.failed"]
+    assert failed and "not executable" in failed[0]["detail"]
