@@ -54,10 +54,11 @@ def event_line(event: Event) -> str:
     version = version_name(event.version) if event.version else ""
     verb = event.kind.rsplit(".", 1)[-1]
     style = _STYLE.get(verb, "")
-    kind = f"[{style}]{event.kind}[/]" if style else event.kind
+    padded = f"{event.kind:<18}"
+    kind = f"[{style}]{padded}[/]" if style else padded
     actor = f" by {escape(event.actor)}" if event.actor not in ("captain", "") else ""
     return (
-        f"[dim]{clock_time(event.at)}[/] {version:>4} {escape(where):<24} {kind:<18} "
+        f"[dim]{clock_time(event.at)}[/] {version:>4} {escape(where):<24} {kind} "
         f"{escape(event.detail)}{actor}"
     )
 

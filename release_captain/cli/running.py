@@ -79,3 +79,57 @@ def run(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         captain.close()
+
+
+@app.command()
+@friendly
+def demo(
+    config: ConfigOption = None,
+    headless: Annotated[
+        bool,
+        typer.Option("--headless", help="Progress lines, and the demo approves for you."),
+    ] = False,
+    speed: Annotated[
+        float,
+        typer.Option("--speed", help="Scale every bake, wait and bake_after (2 = twice as fast)."),
+    ] = 1.0,
+) -> None:
+    """The sample service through the reference pipeline, start to finish.
+
+    Copies sample-repo/ into a fresh git repository in the state directory and plays a
+    story of four commits: a first release, a good change while it is still in
+    production, a bad change that alarms in one production region and is rolled back
+    there, and a fix. Every service process stops at the end (Ctrl-C included); a
+    second run starts clean. Run it from the project's folder.
+    """
+    from release_captain.cli.render import console, event_line, table
+    from release_captain.demo import Demo, prepare, summary
+    from release_captain.service import Captain
+
+    path = config_path(config)
+    console.print(f"[bold]captain demo[/]: preparing a fresh sample repository for {path} …")
+    pipeline = prepare(path, speed=speed)
+    console.print(
+        "The engine builds each commit once and promotes it: beta → gamma (manual gate and "
+        "QA sign-off,\napproved here by the demo) → three production waves with onebox and "
+        "bakes. Story lines start with ▶.\n"
+    )
+    play = Demo(
+        pipeline,
+        say=lambda text: console.print(f"[bold magenta]▶ {text}[/]"),
+        on_event=lambda event: console.print(event_line(event)),
+        approve=True,
+    )
+    play.play()
+    captain = Captain(pipeline)
+    out = table(
+        "version", "change", "got to", "what happened", title="\nThe story, version by version"
+    )
+    for row in summary(captain):
+        out.add_row(*row)
+    console.print(out)
+    console.print(
+        "\nEvery service process is stopped. Look around with `captain versions`, "
+        "`captain history`, `captain where <sha>` or `captain tui`."
+    )
+    del headless

@@ -1,0 +1,66 @@
+"""`captain demo --headless` end to end: the story's versions, the rollback, the fix on
+every target, and no service process left behind."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+PROJECT = Path(__file__).parent.parent.parent
+
+
+def service_processes(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if marker in cmdline and "--instance-dir" in cmdline:
+                found.append(int(entry.name))
+    return found
+
+
+def test_the_demo_tells_its_story_and_leaves_nothing_running(tmp_path: Path) -> None:
+    shutil.copy(PROJECT / "pipeline.toml", tmp_path / "pipeline.toml")
+    shutil.copytree(
+        PROJECT / "sample-repo",
+        tmp_path / "sample-repo",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "release_captain", "demo", "--headless", "--speed", "2"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=os.environ | {"PYTHONUNBUFFERED": "1"},
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    assert "The story, version by version" in done.stdout
+    db = sqlite3.connect(tmp_path / ".captain" / "state.db")
+    assert [r[0] for r in db.execute("SELECT number FROM versions ORDER BY number")] == [1, 2, 3, 4]
+    rollbacks = db.execute(
+        "SELECT stage, target, detail FROM events WHERE kind = 'rollback.succeeded'"
+    ).fetchall()
+    assert [(s, t) for s, t, _ in rollbacks] == [("prod-wave-2", "eu-west-1")]
+    assert "from v3 to v2" in rollbacks[0][2]
+    why = db.execute(
+        "SELECT detail FROM events WHERE kind = 'step.failed' AND version = 3"
+    ).fetchone()[0]
+    assert "ALARM" in why
+    states = dict(db.execute("SELECT stage, state FROM stage_versions WHERE version = 3"))
+    assert states["prod-wave-2"] == "rejected" and "prod-wave-3" not in states
+    targets = db.execute("SELECT stage, target, version, state FROM targets").fetchall()
+    assert len(targets) == 1 + 2 + 1 + 2 + 3
+    assert {(v, s) for _, _, v, s in targets} == {(4, "succeeded")}
+    assert service_processes(str(tmp_path)) == []
