@@ -35,39 +35,10 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         typer.echo(json.dumps(view.to_json(), indent=2))
         return
-    from release_captain.cli.render import console, table
+    from release_captain.cli.render import console, status_lines
 
-    engine = f"engine pid {view.engine_pid}" if view.engine_pid else "no engine running"
-    console.print(f"[bold]{view.pipeline}[/]  latest {_v(view.latest_version)}  [dim]{engine}[/]")
-    out = table(
-        "stage", "passed", "in flight", "waiting", "target", "version", "state", "approvals"
-    )
-    for stage in view.stages:
-        flags = []
-        if stage.promotion == "manual":
-            flags.append("manual")
-        if stage.paused:
-            flags.append("paused")
-        flags += [f"blocked:{b}" for b in stage.blockers_active]
-        name = stage.name + (f" [dim]({', '.join(flags)})[/]" if flags else "")
-        waiting = f"{_v(stage.waiting.version)} {stage.waiting.reason}" if stage.waiting else ""
-        for i, target in enumerate(stage.targets):
-            approvals = " ".join(
-                f"{a.name}:{a.state}"
-                + (f"({a.remaining_s:.0f}s)" if a.remaining_s is not None else "")
-                for a in target.approvals
-            )
-            out.add_row(
-                name if i == 0 else "",
-                _v(stage.passed) if i == 0 else "",
-                _v(stage.in_flight) if i == 0 else "",
-                waiting if i == 0 else "",
-                target.name,
-                _v(target.version),
-                target.state,
-                approvals,
-            )
-    console.print(out)
+    for line in status_lines(view):
+        console.print(line)
 
 
 @app.command()
@@ -98,24 +69,38 @@ def versions(
         return
     from rich.markup import escape
 
-    from release_captain.cli.render import ago, console, table
+    from release_captain.cli.render import ago, console
 
-    out = table("version", "commit", "author", "age", "build", "got to", "message")
     order = [s.name for s in captain.pipeline.stages]
+    lines = []
     for r in rows:
         reached = [s for s in order if r.stages.get(s) in ("passed", "in-flight")]
-        got = reached[-1] + (f" ({r.stages[reached[-1]]})") if reached else ""
-        bad = [f"{s}:{st}" for s, st in r.stages.items() if st == "rejected"]
-        out.add_row(
-            f"v{r.number}",
-            r.commit[:10],
-            escape(r.author),
-            ago(r.created_at),
-            r.build,
-            " ".join([got, *bad]).strip(),
-            escape(r.message.splitlines()[0] if r.message else ""),
+        got = ""
+        if reached:
+            got = reached[-1] + (" (in flight)" if r.stages[reached[-1]] == "in-flight" else "")
+        got = ", ".join(
+            [got] * bool(got) + [f"rejected in {s}" for s in order if r.stages.get(s) == "rejected"]
         )
-    console.print(out)
+        lines.append(
+            (
+                f"v{r.number}",
+                r.commit[:8],
+                ago(r.created_at),
+                r.build,
+                got or "-",
+                (r.message.splitlines()[0] if r.message else ""),
+            )
+        )
+    widths = [max((len(line[i]) for line in lines), default=0) for i in range(6)]
+    for version, sha, age, build, got, message in lines:
+        head = "  ".join(
+            f.ljust(w) for f, w in zip((version, sha, age, build), widths, strict=False)
+        )
+        room = max(16, min(widths[5], console.width - len(head) - min(widths[4], 14) - 4))
+        message = message if len(message) <= room else message[: room - 1] + "…"
+        style = {"failed": "red", "building": "cyan", "pending": "dim"}.get(build, "")
+        text = f"{escape(head)}  {escape(message.ljust(room))}  {escape(got)}"
+        console.print(f"[{style}]{text}[/]" if style else text)
 
 
 @app.command()

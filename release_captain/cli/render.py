@@ -14,6 +14,7 @@ from release_captain.state import version_name
 from release_captain.times import iso
 
 if TYPE_CHECKING:
+    from release_captain.service import StatusView
     from release_captain.store import Event
 
 console = Console(highlight=False, soft_wrap=True)
@@ -83,3 +84,62 @@ def table(*columns: str, title: str | None = None) -> Table:
     for column in columns:
         result.add_column(column)
     return result
+
+
+_MARK = {
+    "passed": "[green]✓[/]",
+    "failed": "[bold red]✗[/]",
+    "running": "[cyan]⟳[/]",
+    "pending": "[dim]·[/]",
+    "waiting-for-person": "[bold yellow]?[/]",
+}
+_TARGET_STYLE = {
+    "succeeded": "green",
+    "failed": "bold red",
+    "deploying": "cyan",
+    "verifying": "cyan",
+    "rolling_back": "bold yellow",
+    "rolled_back": "yellow",
+}
+
+
+def status_lines(view: StatusView) -> list[str]:
+    """`captain status` for people: one block per stage, one line per target, readable
+    at 80 columns and without colour (each state is also a word or a symbol)."""
+    engine = f"engine pid {view.engine_pid}" if view.engine_pid else "no engine running"
+    latest = f"v{view.latest_version}" if view.latest_version else "no version yet"
+    lines = [f"[bold]{escape(view.pipeline)}[/]  latest {latest}  [dim]{engine}[/]"]
+    for stage in view.stages:
+        flags = [stage.promotion] if stage.promotion == "manual" else []
+        if stage.paused:
+            flags.append("[bold yellow]paused[/]")
+        flags += [f"[bold red]blocked by {b}[/]" for b in stage.blockers_active]
+        head = f"\n[bold]{stage.name}[/]" + (f" ({', '.join(flags)})" if flags else "")
+        head += f"  passed {_v(stage.passed)}"
+        if stage.in_flight is not None:
+            head += f"  in flight [cyan]{_v(stage.in_flight)}[/]"
+        lines.append(head)
+        if stage.waiting is not None:
+            lines.append(
+                f"  [yellow]waiting: v{stage.waiting.version} — {escape(stage.waiting.detail)}[/]"
+            )
+        for target in stage.targets:
+            style = _TARGET_STYLE.get(target.state, "")
+            state = f"[{style}]{target.state}[/]" if style else target.state
+            good = (
+                f" [dim](last good {_v(target.last_good)})[/]"
+                if target.last_good not in (None, target.version)
+                else ""
+            )
+            steps = "  ".join(
+                f"{_MARK.get(a.state, a.state)} {a.name}"
+                + (f" {a.remaining_s:.0f}s left" if a.remaining_s is not None else "")
+                + (" (waiting for a person)" if a.state == "waiting-for-person" else "")
+                for a in target.approvals
+            )
+            lines.append(f"  {target.name:<16} {_v(target.version):<5} {state}{good}  {steps}")
+    return lines
+
+
+def _v(number: int | None) -> str:
+    return f"v{number}" if number is not None else "-"
