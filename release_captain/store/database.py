@@ -5,14 +5,33 @@ from __future__ import annotations
 
 import fcntl
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from release_captain.errors import CaptainError, StateConflict
-from release_captain.store.schema import migrations
+from release_captain.store.schema_names import MIGRATION_SET, MIGRATIONS
+
+
+class Database:
+    """The open state database: a `sqlite3` connection with the two calls the store uses.
+
+    sqlite-utils (and its import cost of ~90 ms) is loaded only when a migration is
+    pending, so read commands like `captain status` start fast.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> sqlite3.Cursor:
+        """Run one statement inside whatever transaction is open."""
+        return self.conn.execute(sql, params)
+
+    def table_names(self) -> list[str]:
+        """The tables of the database."""
+        return [
+            r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
 
 
 class StoreError(CaptainError):
@@ -36,7 +55,7 @@ def open_database(state_dir: Path, *, timeout: float = 10.0) -> Database:
         )
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-        db = Database(conn, execute_plugins=False)
+        db = Database(conn)
         _migrate(db, state_dir)
     except sqlite3.DatabaseError as error:
         raise _explain(error, path) from None
@@ -45,11 +64,31 @@ def open_database(state_dir: Path, *, timeout: float = 10.0) -> Database:
 
 def _migrate(db: Database, state_dir: Path) -> None:
     """Apply pending migrations under a file lock, so two processes never race."""
-    if not migrations.pending(db):
+    if not _pending(db):
         return
+    from sqlite_utils import Database as Migratable
+
+    from release_captain.store.schema import migrations
+
     with open(state_dir / ".migrate.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        migrations.apply(db)
+        migrations.apply(Migratable(db.conn, execute_plugins=False))
+
+
+def _pending(db: Database) -> bool:
+    """Whether a migration is still to apply, read without importing sqlite-utils."""
+    try:
+        applied = {
+            name
+            for (name,) in db.conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", (MIGRATION_SET,)
+            )
+        }
+    except sqlite3.OperationalError as error:
+        if "no such table" in str(error):
+            return True
+        raise
+    return not set(MIGRATIONS) <= applied
 
 
 def _explain(error: sqlite3.DatabaseError, path: Path) -> CaptainError:

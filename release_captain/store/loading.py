@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 
-from sqlite_utils import Database
-
 from release_captain.config.model import Pipeline
 from release_captain.state import (
     AlarmCheck,
@@ -23,6 +21,7 @@ from release_captain.state import (
     TargetRecord,
     VersionRecord,
 )
+from release_captain.store.database import Database
 
 
 def load_state(db: Database, pipeline: Pipeline) -> State:

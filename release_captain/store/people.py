@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlite_utils import Database
-
+from release_captain.store.database import Database
 from release_captain.store.events import EventLog
 
 

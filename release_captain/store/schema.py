@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-migrations = Migrations("release_captain")
+from release_captain.store.schema_names import MIGRATION_SET
+
+migrations = Migrations(MIGRATION_SET)
 
 #: The schema version this code writes; `captain` refuses a newer database.
 SCHEMA_VERSION = 1

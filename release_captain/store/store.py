@@ -15,8 +15,6 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from release_captain.config.model import Pipeline
 from release_captain.engine.decisions import (
     CheckAlarms,
@@ -32,7 +30,7 @@ from release_captain.engine.decisions import (
     Supersede,
 )
 from release_captain.state import State, version_name
-from release_captain.store.database import explain_errors, open_database, transaction
+from release_captain.store.database import Database, explain_errors, open_database, transaction
 from release_captain.store.events import Event, EventLog
 from release_captain.store.loading import load_state
 from release_captain.store.people import People

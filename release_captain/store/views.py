@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlite_utils import Database
+from release_captain.store.database import Database
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

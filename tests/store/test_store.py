@@ -154,3 +154,24 @@ def test_a_second_connection_reads_what_the_first_committed(tmp_path: Path) -> N
     record(writer, "a" * 40)
     assert reader.views.latest_version() == 1
     assert isinstance(reader.db.conn, sqlite3.Connection)
+
+
+def test_the_migration_names_read_without_sqlite_utils_match_the_schema() -> None:
+    from release_captain.store.schema import migrations
+    from release_captain.store.schema_names import MIGRATION_SET, MIGRATIONS
+
+    assert migrations.name == MIGRATION_SET
+    assert tuple(m.name for m in migrations._migrations) == MIGRATIONS
+
+
+def test_opening_a_migrated_database_does_not_import_sqlite_utils(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    Store(tmp_path).close()
+    code = (
+        "import sys; from pathlib import Path; from release_captain.store import Store; "
+        f"Store(Path({str(tmp_path)!r})).close(); print('sqlite_utils' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
