@@ -478,7 +478,11 @@ class Captain:
                     in_flight=in_flight,
                     waiting=None
                     if hold is None
-                    else WaitingView(version=hold.version, reason=hold.reason, detail=hold.detail),
+                    else WaitingView(
+                        version=hold.version,
+                        reason=hold.reason,
+                        detail=self._with_lift_time(stage, hold.reason, hold.detail, state, now),
+                    ),
                     targets=tuple(
                         self._target_view(stage, t.name, targets.get((stage.name, t.name)), now)
                         for t in stage.targets
@@ -493,6 +497,29 @@ class Captain:
             latest_version=store.views.latest_version(),
             stages=tuple(stages),
         )
+
+    def _with_lift_time(
+        self, stage: Stage, reason: str, detail: str, state: object, now: float
+    ) -> str:
+        """A blocker hold's sentence, with when the blockers lift."""
+        if reason != "blocker":
+            return detail
+        import datetime as dt
+
+        from release_captain.windows import evaluate
+
+        moment = dt.datetime.fromtimestamp(now, dt.UTC)
+        lifts = []
+        for name in stage.blockers:
+            blocker = self.pipeline.blocker(name)
+            if blocker is None:
+                continue
+            seen = evaluate(blocker, moment)
+            if seen.active and seen.next_change is not None:
+                lifts.append(seen.next_change)
+        if not lifts:
+            return detail + " (no end in sight within 400 days)"
+        return detail + f"; lifts at {iso(max(lifts).timestamp())}"
 
     def _target_view(
         self,

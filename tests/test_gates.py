@@ -192,6 +192,7 @@ def test_an_active_blocker_holds_production_while_gamma_proceeds(tmp_path: Path,
     assert (prod.waiting.version, prod.waiting.reason) == (1, "blocker")
     (view,) = captain.blockers()
     assert view.active and view.next_change is not None
+    assert prod.waiting.detail.startswith("blocker freeze is active; lifts at 2026-09-2")
 
 
 def test_override_blockers_lets_one_version_through_and_history_says_why(tmp_path: Path) -> None:

@@ -195,3 +195,18 @@ def processes_mentioning(text: str) -> list[int]:
             if text in cmdline and str(os.getpid()) != entry.name:
                 found.append(int(entry.name))
     return found
+
+
+def test_a_url_source_is_mirrored_and_fetched_every_poll(project: Project, engines: list) -> None:
+    pipeline = PIPELINE.replace('repo = "repo"', f'repo = "file://{project.repo}"').replace(
+        'poll = "10s"', 'poll = "300ms"'
+    )
+    write_project(project, pipeline)
+    project.commit("first", **{"app.txt": "one\n"})
+    engines.append(project.start())
+    project.wait_for(lambda: project.status()["latest_version"] == "v1", what="v1")
+    assert (project.root / ".captain" / "mirrors" / "app").is_dir()
+    project.commit("second", **{"app.txt": "two\n"})
+    project.wait_for(
+        lambda: project.status()["latest_version"] == "v2", timeout=10, what="v2 by fetching"
+    )
