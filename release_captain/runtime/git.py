@@ -1,9 +1,10 @@
 """Provides the watched sources through git (rules R1 and R2): branch heads, the commits
 a new version includes, mirrors of URL sources, and clean checkouts of exact commits.
 
-Heads are read from the ref files through GitPython, without a process per call, so the
-loop may ask every tick. A checkout is a separate clone sharing the repository's
-objects: the user's working copy, index and HEAD are never touched.
+Everything goes through the `git` command itself (GitPython's import alone costs ~180 ms,
+on the critical path of every engine start); GitPython remains only for the rare commit
+message `git log -z` cannot frame. A checkout is a separate clone sharing the
+repository's objects: the user's working copy, index and HEAD are never touched.
 """
 
 from __future__ import annotations
@@ -15,14 +16,11 @@ import subprocess
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from release_captain.config.model import Source
 from release_captain.errors import CaptainError
-
-if TYPE_CHECKING:
-    from git import Repo
 
 #: Variables that point git at one particular repository (what `git rev-parse
 #: --local-env-vars` lists). Inherited from a hook they would aim our commands at the
@@ -81,8 +79,8 @@ class GitSource:
 
     def __init__(self, source: Source) -> None:
         self.source = source
-        self._repo: Repo | None = None
-        # GitPython's repository object is not thread-safe; the loop and build threads share it.
+        #: The repository's common git folder, once found (also the proof it is one).
+        self._common: Path | None = None
         self._lock = threading.RLock()
 
     # -- lifecycle -------------------------------------------------------------------
@@ -96,7 +94,7 @@ class GitSource:
                 self._ensure_remote(path)
             else:
                 self._clone_mirror(path)
-        self._open()
+        self._common_dir()
 
     def fetch(self) -> None:
         """Bring a URL source's mirror up to date; a local source needs nothing."""
@@ -116,48 +114,46 @@ class GitSource:
         )
 
     def close(self) -> None:
-        """Release GitPython's persistent `cat-file` processes."""
+        """Forget what was learnt of the repository (it may be replaced meanwhile)."""
         with self._lock:
-            if self._repo is not None:
-                self._repo.close()
-                self._repo = None
+            self._common = None
 
     # -- reading -------------------------------------------------------------------
 
     def head(self) -> str | None:
         """The full SHA the branch points at, or None when the branch does not exist."""
-        from git.refs.symbolic import SymbolicReference
-
         branch = self.source.branch
         if not branch or branch.startswith(("/", "-")) or ".." in branch or "\\" in branch:
             raise self._error(f"branch '{branch}' is not a valid branch name")
-        with self._lock:
-            repo = self._open()
-            try:
-                return SymbolicReference.dereference_recursive(repo, f"refs/heads/{branch}")
-            except (ValueError, OSError):
-                if not Path(repo.common_dir).is_dir():
-                    self.close()
-                    raise self._error(f"{self.source.path} is no longer a git repository") from None
-                return None
+        common = self._common_dir()
+        out = self._git(
+            "-C",
+            str(self.source.path),
+            "rev-parse",
+            "--quiet",
+            "--verify",
+            f"refs/heads/{branch}^{{commit}}",
+            doing=f"reading branch {branch}",
+            check=False,
+        )
+        sha = _text(out).strip()
+        if _REVISION.match(sha):
+            return sha
+        if not common.is_dir():
+            self.close()
+            raise self._error(f"{self.source.path} is no longer a git repository")
+        return None
 
     def commit(self, sha: str) -> CommitInfo:
         """The commit `sha`: author, full message and time."""
-        from git import BadName, GitCommandError
-
-        with self._lock:
-            repo = self._open()
-            try:
-                found = repo.commit(sha)
-                return CommitInfo(
-                    sha=found.hexsha,
-                    author=str(found.author.name or ""),
-                    email=str(found.author.email or ""),
-                    message=_text(found.message).rstrip("\n"),
-                    committed_at=float(found.committed_date),
-                )
-            except (BadName, GitCommandError, ValueError) as error:
-                raise self._error(f"commit {sha[:12]} does not exist") from error
+        self._check_revision(sha)
+        try:
+            found = self._log([sha], 1)
+        except SourceError:
+            found = []
+        if not found:
+            raise self._error(f"commit {sha[:12]} does not exist")
+        return found[0]
 
     def commits_between(self, old: str | None, new: str, *, limit: int = 5000) -> list[CommitInfo]:
         """The commits reachable from `new` but not from `old`, newest first.
@@ -216,26 +212,32 @@ class GitSource:
         and the git folder itself (for `packed-refs`). URL sources are polled instead."""
         if self.source.is_url:
             return []
-        with self._lock:
-            common = Path(self._open().common_dir).resolve()
+        common = self._common_dir()
         return [common / "refs" / "heads", common]
 
     # -- internals -------------------------------------------------------------------
 
-    def _open(self) -> Repo:
-        from git import InvalidGitRepositoryError, NoSuchPathError, Repo
-
+    def _common_dir(self) -> Path:
+        """The repository's common git folder; raises when the source is no repository."""
         with self._lock:
-            if self._repo is None:
+            if self._common is None:
                 path = self.source.path
                 if not path.exists():
                     what = "has not been cloned" if self.source.is_url else "does not exist"
                     raise self._error(f"{path} {what}")
-                try:
-                    self._repo = Repo(path)
-                except (InvalidGitRepositoryError, NoSuchPathError):
-                    raise self._error(f"{path} is not a git repository") from None
-            return self._repo
+                out = self._git(
+                    "-C",
+                    str(path),
+                    "rev-parse",
+                    "--git-common-dir",
+                    doing="opening the repository",
+                    check=False,
+                )
+                found = _text(out).strip()
+                if not found:
+                    raise self._error(f"{path} is not a git repository")
+                self._common = (path / found).resolve()
+            return self._common
 
     def _log(self, revisions: list[str], limit: int) -> list[CommitInfo]:
         out = self._git(
@@ -275,10 +277,23 @@ class GitSource:
 
     def _log_slowly(self, revisions: list[str], limit: int) -> list[CommitInfo]:
         """One commit at a time: for a message `git log -z` cannot frame (one with NUL)."""
-        with self._lock:
-            repo = self._open()
-            shas = [c.hexsha for c in repo.iter_commits(revisions, max_count=limit)]
-        return [self.commit(sha) for sha in shas]
+        from git import Repo
+
+        repo = Repo(self.source.path)
+        try:
+            commits = list(repo.iter_commits(revisions, max_count=limit))
+            return [
+                CommitInfo(
+                    sha=c.hexsha,
+                    author=str(c.author.name or ""),
+                    email=str(c.author.email or ""),
+                    message=_text(c.message).rstrip("\n"),
+                    committed_at=float(c.committed_date),
+                )
+                for c in commits
+            ]
+        finally:
+            repo.close()
 
     def _clone_mirror(self, path: Path) -> None:
         if path.exists() and any(path.iterdir()):

@@ -16,12 +16,20 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from release_captain.actions import ActionResult, apply_action
 from release_captain.config.model import Pipeline
-from release_captain.engine import Outcome, decide, plan_for
+from release_captain.engine import (
+    CheckAlarms,
+    CheckMonitors,
+    Outcome,
+    StartBuild,
+    StartStep,
+    decide,
+    plan_for,
+)
 from release_captain.errors import CaptainError
 from release_captain.observation import observe
 from release_captain.runtime.artefacts import ArtefactStore, StoredArtefact
@@ -75,6 +83,13 @@ class _Wake:
     """A watched ref changed, or a fetch finished: look at the sources again."""
 
     sources_changed: bool = True
+
+
+def _waits_for_an_outcome(decision: object) -> bool:
+    """True for a decision that only starts a process: nothing follows until it ends."""
+    if isinstance(decision, StartStep):
+        return decision.step.kind in ("deploy", "run", "rollback")
+    return isinstance(decision, StartBuild | CheckMonitors | CheckAlarms)
 
 
 _Item = StepResult | _BuildDone | _ChecksDone | _AlarmsDone | _Wake
@@ -241,6 +256,11 @@ class Reconciler:
             for started in self.store.apply(outcome.decisions, now=self.clock()):
                 self._launch(started)
             self._report()
+            if all(_waits_for_an_outcome(d) for d in outcome.decisions):
+                # Nothing decided can enable another decision before a process reports
+                # back, so the next pass would find nothing: skip it (it halves the
+                # database reads per finished step).
+                return replace(outcome, decisions=(), busy=True)
         raise RuntimeError("the engine kept deciding without the state changing")
 
     def _launch(self, started: Started) -> None:
@@ -364,14 +384,20 @@ class Reconciler:
 
     # -- recording results -------------------------------------------------------------
 
-    def _drain(self) -> None:
-        """Record every finished step and build waiting in the queue."""
+    def _drain(self, first: _Item | None = None) -> None:
+        """Record every finished step and build waiting in the queue, in one transaction
+        (steps that end together are written together)."""
+        items = [] if first is None else [first]
         while True:
             try:
-                item = self._queue.get_nowait()
+                items.append(self._queue.get_nowait())
             except queue.Empty:
-                return
-            self._record(item)
+                break
+        if not items:
+            return
+        with self.store.write():
+            for item in items:
+                self._record(item)
 
     def _record(self, item: _Item) -> None:
         now = self.clock()
@@ -514,7 +540,7 @@ class Reconciler:
             item = self._queue.get(timeout=timeout) if timeout > 0 else self._queue.get_nowait()
         except queue.Empty:
             return
-        self._record(item)
+        self._drain(first=item)
 
     def _report(self) -> None:
         for event in self.store.take_events():
