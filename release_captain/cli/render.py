@@ -3,15 +3,14 @@ Scripts use `--json` instead, whose shapes are fixed by SPEC §6."""
 
 from __future__ import annotations
 
-import sys
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from release_captain.cli.progress import clock_time, event_parts
 from release_captain.state import version_name
 from release_captain.times import iso
 
@@ -35,11 +34,6 @@ _STYLE = {
 }
 
 
-def clock_time(at: float) -> str:
-    """Local wall-clock time for progress lines."""
-    return time.strftime("%H:%M:%S", time.localtime(at))
-
-
 def ago(at: float, now: float | None = None) -> str:
     """`3m ago`, for tables."""
     seconds = max(0, int((now or time.time()) - at))
@@ -51,7 +45,7 @@ def ago(at: float, now: float | None = None) -> str:
 
 def event_line(event: Event) -> str:
     """One readable line per recorded event (rich markup)."""
-    where, version, actor = _event_parts(event)
+    where, version, actor = event_parts(event)
     style = _STYLE.get(event.kind.rsplit(".", 1)[-1], "")
     padded = f"{event.kind:<18}"
     kind = f"[{style}]{padded}[/]" if style else padded
@@ -59,36 +53,6 @@ def event_line(event: Event) -> str:
         f"[dim]{clock_time(event.at)}[/] {version:>4} {escape(where):<24} {kind} "
         f"{escape(event.detail)}{escape(actor)}"
     )
-
-
-def plain_event_line(event: Event) -> str:
-    """The same line as plain text, for a pipe or a file (no markup to render)."""
-    where, version, actor = _event_parts(event)
-    return (
-        f"{clock_time(event.at)} {version:>4} {where:<24} {event.kind:<18} {event.detail}{actor}"
-    )
-
-
-def event_printer() -> Callable[[Event], None]:
-    """How `run` prints events: rich colours on a terminal, plain lines elsewhere (a
-    pipe or a log file gets the same words at a fraction of the cost)."""
-    if console.is_terminal:
-        return lambda event: console.print(event_line(event))
-
-    def write(event: Event) -> None:
-        sys.stdout.write(plain_event_line(event) + "\n")
-        sys.stdout.flush()
-
-    return write
-
-
-def _event_parts(event: Event) -> tuple[str, str, str]:
-    where = event.stage or ""
-    if event.target:
-        where += f"/{event.target}"
-    version = version_name(event.version) if event.version else ""
-    actor = f" by {event.actor}" if event.actor not in ("captain", "") else ""
-    return where, version, actor
 
 
 def event_json(event: Event) -> dict[str, object]:

@@ -59,7 +59,7 @@ def run(
     One engine per state directory; a second one exits 3 naming the first one's pid.
     Ctrl-C stops it; what it cut off runs again at the next start.
     """
-    from release_captain.cli.render import event_printer
+    from release_captain.cli.progress import event_printer
     from release_captain.service import Captain
 
     captain = Captain.from_config(config_path(config))
@@ -102,7 +102,8 @@ def demo(
     there, and a fix. Every service process stops at the end (Ctrl-C included); a
     second run starts clean. Run it from the project's folder.
     """
-    from release_captain.cli.render import console, event_printer, table
+    from release_captain.cli.progress import event_printer
+    from release_captain.cli.render import console, table
     from release_captain.demo import Demo, prepare, summary
     from release_captain.service import Captain
 

@@ -173,7 +173,15 @@ class Reconciler:
             paths = [p for s in self._sources.values() for p in s.watch_paths()]
             if paths:
                 self._watcher = RefWatcher(paths, self._wake)
-                self._watcher.start()
+                # Setting the watches up takes tens of milliseconds: do it beside the
+                # first passes, then look at the sources once more (a commit made
+                # meanwhile is not missed).
+                watcher = self._watcher
+                threading.Thread(
+                    target=lambda: (watcher.start(), self._wake()),
+                    name="captain-watch-setup",
+                    daemon=True,
+                ).start()
         self._report()
 
     def stop(self) -> None:

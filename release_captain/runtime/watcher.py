@@ -37,13 +37,13 @@ class RefWatcher:
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        """Start watching; returns once the watches are in place."""
+        """Start watching; returns once the watches are in place. A watcher that was
+        stopped (even before it started) does not start."""
         existing = [p for p in dict.fromkeys(self._paths) if p.exists()]
         flat = [p for p in existing if _is_git_dir(p)]
         deep = [p for p in existing if not _is_git_dir(p)]
-        self._stop.clear()
         for paths, recursive in ((deep, True), (flat, False)):
-            if not paths:
+            if not paths or self._stop.is_set():
                 continue
             ready = threading.Event()
             thread = threading.Thread(
