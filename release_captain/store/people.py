@@ -88,26 +88,7 @@ class People:
 
         Returns the ids of steps whose processes the engine must cut off.
         """
-        rows = self._conn.execute(
-            "SELECT id, target, name, kind FROM steps "
-            "WHERE stage = ? AND version = ? AND state = 'running'",
-            (stage, version),
-        ).fetchall()
-        for step_id, target, name, _kind in rows:
-            self._conn.execute(
-                "UPDATE steps SET state = 'failed', finished_at = ?, detail = ? WHERE id = ?",
-                (now, why, step_id),
-            )
-            self._events.append(
-                "step.failed",
-                at=now,
-                version=version,
-                stage=stage,
-                target=target,
-                actor=actor,
-                detail=f"{name}: {why}",
-            )
-        return [r[0] for r in rows if r[3] in ("deploy", "run", "rollback", "bake")]
+        return self._fail_running("stage = ? AND version = ?", (stage, version), actor, why, now)
 
     def fail_running_on_target(
         self, *, stage: str, target: str, actor: str, why: str, now: float
@@ -116,12 +97,17 @@ class People:
 
         Returns the ids of steps whose processes the engine must cut off.
         """
+        return self._fail_running("stage = ? AND target = ?", (stage, target), actor, why, now)
+
+    def _fail_running(
+        self, where: str, params: tuple[object, ...], actor: str, why: str, now: float
+    ) -> list[int]:
         rows = self._conn.execute(
-            "SELECT id, version, name, kind, checking FROM steps "
-            "WHERE stage = ? AND target = ? AND state = 'running'",
-            (stage, target),
+            f"SELECT id, stage, target, version, name FROM steps WHERE {where} "
+            "AND state = 'running'",
+            params,
         ).fetchall()
-        for step_id, version, name, _kind, _checking in rows:
+        for step_id, stage, target, version, name in rows:
             self._conn.execute(
                 "UPDATE steps SET state = 'failed', finished_at = ?, detail = ?, checking = 0 "
                 "WHERE id = ?",
