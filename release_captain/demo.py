@@ -46,6 +46,10 @@ class DemoError(CaptainError):
     exit_code = 1
 
 
+class DemoStopped(DemoError):
+    """The person ended the demo before its story did."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Chapter:
     """One step of the story: when it happens, and the commit it makes."""
@@ -202,6 +206,15 @@ class Demo:
         """Run the engine and the story to the end; stop every service afterwards."""
         engine = threading.Thread(target=self._run_engine, name="captain-engine", daemon=True)
         engine.start()
+        try:
+            self.tell()
+        finally:
+            self._stop.set()
+            engine.join(timeout=60)
+            stop_services(self.pipeline)
+
+    def tell(self) -> None:
+        """Play the story's commits over an engine run by someone else (the TUI's)."""
         captain = Captain(self.pipeline)
         try:
             self._say("v1 committed: the sample service's first release")
@@ -212,10 +225,11 @@ class Demo:
             self._until(captain, _finished, "v4 to reach every production wave")
             self._say("v4 passed every stage: the story is over")
         finally:
-            self._stop.set()
-            engine.join(timeout=60)
             captain.close()
-            stop_services(self.pipeline)
+
+    def stop(self) -> None:
+        """End the story early (the person quit)."""
+        self._stop.set()
 
     def _run_engine(self) -> None:
         captain = Captain(self.pipeline)
@@ -234,6 +248,8 @@ class Demo:
     ) -> None:
         deadline = time.monotonic() + self._timeout
         while time.monotonic() < deadline:
+            if self._stop.is_set():
+                raise DemoStopped("the demo was stopped")
             if self._engine_error is not None:
                 raise DemoError(f"the engine stopped: {self._engine_error}")
             status, versions = captain.status(), captain.versions()

@@ -97,4 +97,4 @@ def main() -> None:
 
 
 # The commands register themselves on `app` when imported.
-from release_captain.cli import running, inspect, acting  # noqa: E402,F401,I001
+from release_captain.cli import running, inspect, acting, tui  # noqa: E402,F401,I001

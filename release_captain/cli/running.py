@@ -4,7 +4,9 @@ engine with one progress line per event."""
 from __future__ import annotations
 
 import signal
+import sys
 import threading
+import time
 from typing import Annotated
 
 import typer
@@ -63,6 +65,14 @@ def run(
     from release_captain.service import Captain
 
     captain = Captain.from_config(config_path(config))
+    if sys.stdout.isatty() and not headless:
+        from release_captain.tui import run_with_tui
+
+        try:
+            run_with_tui(captain, until_idle=until_idle)
+        finally:
+            captain.close()
+        return
     stop = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:
@@ -115,13 +125,15 @@ def demo(
         "QA sign-off,\napproved here by the demo) → three production waves with onebox and "
         "bakes. Story lines start with ▶.\n"
     )
-    play = Demo(
-        pipeline,
-        say=lambda text: console.print(f"[bold magenta]▶ {text}[/]"),
-        on_event=event_printer(),
-        approve=True,
-    )
-    play.play()
+    if sys.stdout.isatty() and not headless:
+        _demo_in_the_tui(pipeline)
+    else:
+        Demo(
+            pipeline,
+            say=lambda text: console.print(f"[bold magenta]▶ {text}[/]"),
+            on_event=event_printer(),
+            approve=True,
+        ).play()
     captain = Captain(pipeline)
     out = table(
         "version", "change", "got to", "what happened", title="\nThe story, version by version"
@@ -133,4 +145,47 @@ def demo(
         "\nEvery service process is stopped. Look around with `captain versions`, "
         "`captain history`, `captain where <sha>` or `captain tui`."
     )
-    del headless
+
+
+def _demo_in_the_tui(pipeline: object) -> None:
+    """The demo with the TUI: the engine runs in the app, the story commits beside it,
+    and the person answers the gate and the sign-off on the board."""
+    from release_captain.demo import Demo, DemoError, DemoStopped, stop_services
+    from release_captain.service import Captain
+    from release_captain.tui import make_app
+
+    captain = Captain(pipeline)  # type: ignore[arg-type]
+    app = make_app(captain, engine=True)
+    failure: list[BaseException] = []
+
+    def say(text: str) -> None:
+        app.call_from_thread(app.notify, text, title="demo", timeout=12)
+
+    story = Demo(pipeline, say=say, approve=False, timeout=3600)  # type: ignore[arg-type]
+
+    def tell() -> None:
+        while not app.is_running and not story_over.is_set():
+            time.sleep(0.05)
+        try:
+            story.tell()
+        except DemoError as error:
+            failure.append(error)
+
+    story_over = threading.Event()
+    teller = threading.Thread(target=tell, name="captain-demo-story", daemon=True)
+    teller.start()
+    try:
+        app.run()
+    finally:
+        story.stop()
+        story_over.set()
+        app.engine_stop.set()
+        if app.engine_started:
+            app.engine_done.wait(60)
+        teller.join(timeout=5)
+        stop_services(pipeline)  # type: ignore[arg-type]
+        captain.close()
+    if app.engine_error is not None:
+        raise app.engine_error
+    if failure and not isinstance(failure[0], DemoStopped):
+        raise failure[0]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from release_captain.config.model import Approval
 from release_captain.engine.decisions import CheckMonitors, Decision, FinishStep
 from release_captain.engine.rollout_timing import Slots, Timers
-from release_captain.state import StepRecord
+from release_captain.state import StepRecord, seconds
 
 
 def bake_decisions(
@@ -28,7 +28,8 @@ def bake_decisions(
             FinishStep(
                 step_id=step.id,
                 passed=True,
-                reason=f"baked {approval.duration:g}s with every monitor OK ({least}+ checks each)",
+                reason=f"baked {seconds(approval.duration)} with every monitor OK "
+                f"({least}+ checks each)",
             )
         ]
     due = step.started_at if step.last_check_at is None else step.last_check_at + approval.interval

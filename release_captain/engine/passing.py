@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from release_captain.config.model import Stage
 from release_captain.engine.decisions import Decision, PassStage, RejectStage
 from release_captain.engine.rollout_timing import Timers
-from release_captain.state import DeploymentRecord
+from release_captain.state import DeploymentRecord, seconds
 
 
 def settle_stage(
@@ -55,5 +55,5 @@ def settle_stage(
         return []
     why = "every target succeeded"
     if stage.bake_after:
-        why += f" and bake_after {stage.bake_after:g}s elapsed"
+        why += f" and bake_after {seconds(stage.bake_after)} elapsed"
     return [PassStage(stage=stage.name, version=version, reason=why)]
