@@ -1,0 +1,306 @@
+"""Provides `CaptainApp` and `make_app`, the one factory the CLI and the tests build
+it with: the board over a `Captain`, refreshed from the store by a worker, optionally
+with the engine running in a thread of the same process."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from contextlib import suppress
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, get_current_worker
+
+from release_captain.errors import CaptainError
+from release_captain.service import Captain
+from release_captain.tui.commands import CaptainCommands
+from release_captain.tui.dialogs.help import HelpDialog, Sections
+from release_captain.tui.dialogs.version import VersionDialog, version_lines
+from release_captain.tui.helm import Board, Helm
+from release_captain.tui.orders import Orders
+from release_captain.tui.screens.board import ORDERS, BoardScreen
+from release_captain.tui.screens.history import HistoryScreen
+from release_captain.tui.screens.log import LogScreen
+from release_captain.tui.screens.versions import VersionsScreen
+from release_captain.tui.theme import THEMES, default_theme
+from release_captain.tui.widgets.filter_bar import FilterBar
+from release_captain.tui.widgets.stage_column import StageColumn
+
+if TYPE_CHECKING:
+    from release_captain.store.events import Event
+
+#: Seconds between two checks for events of an in-process engine.
+ENGINE_POLL = 0.2
+
+
+class CaptainApp(Orders, App[None]):
+    """The TUI: the board first; versions, history and logs on top of it."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "captain"
+    COMMANDS = App.COMMANDS | {CaptainCommands}
+    HELP_TITLE = "Everywhere"
+    MODES: ClassVar[dict[str, Any]] = {"board": BoardScreen}
+    DEFAULT_MODE = "board"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Keys", key_display="?"),
+        Binding("colon", "command_palette", "Commands", key_display=":", show=False),
+        Binding("v", "versions", "Versions", show=False),
+        Binding("h", "history", "History", show=False),
+        Binding("escape", "back", "Back", show=False),
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False),
+    ]
+
+    def __init__(
+        self,
+        captain: Captain,
+        *,
+        readonly: bool = False,
+        engine: Captain | None = None,
+        until_idle: bool = False,
+        refresh: float = 1.0,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        super().__init__()
+        #: The door to the service.
+        self.helm = Helm(captain, clock=clock)
+        #: A wall screen: it shows everything and can change nothing.
+        self.readonly = readonly
+        #: Seconds between two reads of the store; 0: only when asked (tests).
+        self.refresh_every = refresh
+        #: The board as last read, or None before the first read.
+        self.board: Board | None = None
+        #: The engine's own service (its own database connection), when it runs here.
+        self.engine = engine
+        self.until_idle = until_idle
+        #: Set to stop the in-process engine; `engine_done` is set once it stopped.
+        self.engine_stop = threading.Event()
+        self.engine_done = threading.Event()
+        self.engine_started = False
+        #: What stopped the in-process engine, if it failed.
+        self.engine_error: BaseException | None = None
+        self._engine_events = threading.Event()
+        self._loader: Worker[None] | None = None
+        self._again = False
+        self._problem = ""
+        for theme in THEMES:
+            self.register_theme(theme)
+        self.theme = default_theme()
+
+    def on_mount(self) -> None:
+        if self.refresh_every > 0:
+            self.set_interval(self.refresh_every, self._tick)
+        if self.engine is not None:
+            self.engine_started = True
+            self.run_engine()
+            self.set_interval(ENGINE_POLL, self._engine_tick)
+        self.refresh_now()
+
+    # -- reading the store -------------------------------------------------------
+
+    def _tick(self) -> None:
+        self.refresh_now()
+
+    def refresh_now(self) -> None:
+        """Read the store now in a thread (or again right after the read in progress,
+        so a slow read is never cancelled by the next); the screens redraw only what
+        changed."""
+        if self._loader is not None and not self._loader.is_finished:
+            self._again = True
+            return
+        self._again = False
+        self._loader = self._load()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is self._loader and event.worker.is_finished and self._again:
+            self.refresh_now()
+
+    async def refreshed(self) -> None:
+        """Read the store now and wait until the board is drawn (for tests)."""
+        if self._loader is not None and not self._loader.is_finished:
+            with suppress(WorkerCancelled, WorkerFailed):
+                await self._loader.wait()
+        self._again = False
+        self._loader = self._load()
+        with suppress(WorkerCancelled, WorkerFailed):
+            await self._loader.wait()
+        await asyncio.sleep(0)
+
+    @work(exclusive=True, group="refresh", thread=True, exit_on_error=False)
+    def _load(self) -> None:
+        worker = get_current_worker()
+        try:
+            board = self.helm.load()
+        except Exception as error:  # noqa: BLE001 - shown, and tried again at the next tick
+            self.call_from_thread(self._failed, str(error) or type(error).__name__)
+            return
+        if not worker.is_cancelled:
+            self.call_from_thread(self._show, board)
+
+    def _failed(self, problem: str) -> None:
+        if problem != self._problem:
+            self._problem = problem
+            self.notify(problem, title="cannot read the state", severity="error", timeout=10)
+
+    def _show(self, board: Board) -> None:
+        self._problem = ""
+        if board == self.board:
+            return
+        self.board = board
+        for screen in self.screen_stack:
+            show = getattr(screen, "show_board", None)
+            if show is not None and screen.is_mounted:
+                show(board)
+
+    # -- the engine in this process ------------------------------------------------
+
+    @work(thread=True, group="engine", exit_on_error=False)
+    def run_engine(self) -> None:
+        """Run the engine until stopped (or idle); never on the UI thread."""
+        assert self.engine is not None
+        try:
+            self.engine.run(
+                until_idle=self.until_idle, stop=self.engine_stop, on_event=self._engine_event
+            )
+        except BaseException as error:  # noqa: BLE001 - reported after the app closes
+            self.engine_error = error
+        finally:
+            self.engine.close()
+            self.engine_done.set()
+
+    def _engine_event(self, event: Event) -> None:
+        self._engine_events.set()
+
+    def _engine_tick(self) -> None:
+        if self._engine_events.is_set():
+            self._engine_events.clear()
+            self.refresh_now()
+        if self.engine_done.is_set() and not self.engine_stop.is_set():
+            self.engine_stop.set()
+            if self.engine_error is not None:
+                self.exit(return_code=getattr(self.engine_error, "exit_code", 1))
+            else:
+                self.exit()
+
+    async def action_quit(self) -> None:
+        if self.engine_started and not self.engine_done.is_set():
+            self.engine_stop.set()
+            self.notify("stopping the engine…", timeout=30)
+            await asyncio.to_thread(self.engine_done.wait, 60)
+        self.exit()
+
+    def stop_from_signal(self) -> None:
+        """SIGTERM: stop the engine and leave."""
+        self.engine_stop.set()
+        self.exit()
+
+    # -- screens -----------------------------------------------------------------
+
+    def _open(self, screen: Screen[Any]) -> None:
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(screen)
+
+    def action_back(self) -> None:
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def action_board(self) -> None:
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def action_versions(self) -> None:
+        if not isinstance(self.screen, VersionsScreen):
+            self._open(VersionsScreen())
+
+    def action_history(self) -> None:
+        if not isinstance(self.screen, HistoryScreen):
+            self._open(HistoryScreen())
+
+    def open_history(self, filter_text: str = "") -> None:
+        """The history, narrowed to `filter_text` (a stage's name, say)."""
+        self._open(HistoryScreen(filter_text))
+
+    def open_logs(self, stage: str, target: str, version: int) -> None:
+        """The steps and logs of `version` on `stage/target`."""
+        self._open(LogScreen(stage, target, version))
+
+    @work(group="orders")
+    async def open_version(self, number: int) -> None:
+        """One version in detail: where it got, stage by stage, and why."""
+        board = self.board
+        row = board.version_row(number) if board else None
+        if row is None:
+            return
+        try:
+            where = await asyncio.to_thread(self.helm.where, row.commit)
+        except CaptainError as error:
+            self.notify(str(error), severity="error")
+            return
+        commits = await asyncio.to_thread(self.helm.commits, number)
+        title = f"v{number} {row.commit[:8]}"
+        await self.push_screen_wait(
+            VersionDialog(title, version_lines(row, where, commits, board.now if board else 0))
+        )
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpDialog):
+            self.push_screen(HelpDialog(self.help_sections()))
+
+    def help_sections(self) -> Sections:
+        """Every binding, screen by screen (orders left out when read-only)."""
+        sections: Sections = []
+        owners: list[tuple[str, list[BindingType]]] = [
+            (self.HELP_TITLE, [*self.BINDINGS, Binding("ctrl+p", "palette", "Commands")]),
+            (BoardScreen.HELP_TITLE, BoardScreen.BINDINGS),
+            ("Moving on the board", [*StageColumn.BINDINGS, Binding("tab", "next", "Next")]),
+            (VersionsScreen.HELP_TITLE, VersionsScreen.BINDINGS),
+            (HistoryScreen.HELP_TITLE, HistoryScreen.BINDINGS),
+            (LogScreen.HELP_TITLE, LogScreen.BINDINGS),
+            ("Filter line", [Binding("enter", "keep", "Keep the filter"), *FilterBar.BINDINGS]),
+        ]
+        for title, bindings in owners:
+            rows = []
+            for binding in bindings:
+                if not isinstance(binding, Binding):
+                    continue
+                if self.readonly and binding.action in ORDERS:
+                    continue
+                keys = ", ".join(
+                    self.get_key_display(Binding(k.strip(), binding.action, key_display=None))
+                    if not binding.key_display
+                    else binding.key_display
+                    for k in binding.key.split(",")
+                )
+                rows.append((keys, binding.description or binding.action))
+            sections.append((title, rows))
+        return sections
+
+
+def make_app(
+    captain: Captain,
+    *,
+    readonly: bool = False,
+    engine: bool = False,
+    until_idle: bool = False,
+    refresh: float = 1.0,
+    clock: Callable[[], float] | None = None,
+) -> CaptainApp:
+    """The TUI over `captain`. `engine=True` also runs the engine in a thread, over its
+    own connection to the state (as `captain run` in a terminal does); `refresh=0`
+    reads the store only when asked (tests call `app.refreshed()`)."""
+    runner = Captain(captain.pipeline, clock=captain.clock) if engine else None
+    return CaptainApp(
+        captain,
+        readonly=readonly,
+        engine=runner,
+        until_idle=until_idle,
+        refresh=refresh,
+        clock=clock,
+    )

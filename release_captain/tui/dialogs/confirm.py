@@ -1,0 +1,72 @@
+"""Provides `ConfirmDialog`: a question that names exactly what will happen, with a
+reason line (required for destructive actions); it answers the reason, or None when the
+person cancels."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+
+class ConfirmDialog(ModalScreen[str | None]):
+    """Confirm or cancel; `dismiss(reason)` on confirm, `dismiss(None)` on cancel."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(
+        self,
+        title: str,
+        lines: list[Content | str],
+        *,
+        confirm: str = "Confirm",
+        reason: str | None = None,
+        reason_required: bool = False,
+        destructive: bool = False,
+    ) -> None:
+        super().__init__(classes="-destructive" if destructive else "")
+        self._title = title
+        self._lines = lines
+        self._confirm = confirm
+        #: The placeholder of the reason line; None: no reason is asked.
+        self._reason = reason
+        self._required = reason_required
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog") as box:
+            box.border_title = self._title
+            for line in self._lines:
+                yield Static(line, classes="line")
+            if self._reason is not None:
+                yield Input(placeholder=self._reason, id="reason")
+            yield Label("", id="problem")
+            with Horizontal(id="buttons"):
+                yield Button(
+                    self._confirm,
+                    id="confirm",
+                    variant="error" if self.has_class("-destructive") else "primary",
+                )
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        focus = self.query("#reason") or self.query("#confirm")
+        focus.first().focus()
+
+    @on(Button.Pressed, "#confirm")
+    @on(Input.Submitted, "#reason")
+    def confirm(self) -> None:
+        reason = self.query_one("#reason", Input).value.strip() if self._reason is not None else ""
+        if self._required and not reason:
+            self.query_one("#problem", Label).update("a reason is required")
+            self.query_one("#reason", Input).focus()
+            return
+        self.dismiss(reason)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,295 @@
+"""Provides `Orders`, the App's part that carries out a person's orders: each asks its
+dialog (naming exactly what will happen), calls the same service function as the CLI in
+a thread, and reports the service's one-sentence answer, or its error, as a
+notification. A read-only app refuses them all."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from textual import work
+from textual.content import Content
+
+from release_captain.errors import CaptainError
+from release_captain.tui import look
+from release_captain.tui.dialogs.confirm import ConfirmDialog
+from release_captain.tui.dialogs.decision import DecisionDialog, Verdict
+from release_captain.tui.helm import Board, Helm, Prompt
+from release_captain.tui.widgets.approval_prompt import prompt_title
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    _Base = App[None]
+else:
+    _Base = object
+
+T = TypeVar("T")
+
+
+class Orders(_Base):
+    """Approve, reject, pause, resume, gate and roll back, as the App's workers."""
+
+    helm: Helm
+    board: Board | None
+    readonly: bool
+
+    def refresh_now(self) -> None: ...  # provided by the App
+
+    async def _call(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        """Run a service call in a thread; on a CaptainError notify and return None."""
+        try:
+            return await asyncio.to_thread(func, *args, **kwargs)
+        except CaptainError as error:
+            self.notify(str(error), title="not done", severity="error", timeout=8)
+            return None
+
+    def _refused(self) -> bool:
+        if self.readonly:
+            self.notify("this screen is read-only", severity="warning")
+        return self.readonly
+
+    def _done(self, message: str | None) -> None:
+        if message is not None:
+            self.notify(message, title="done")
+            self.refresh_now()
+
+    # -- prompts ---------------------------------------------------------------
+
+    def _version_lines(self, number: int) -> list[Content | str]:
+        board = self.board
+        row = board.version_row(number) if board else None
+        if row is None:
+            return [Content.styled(look.version(number), "b")]
+        lines: list[Content | str] = [
+            Content.assemble(
+                (look.version(number), "b"),
+                "  ",
+                (look.short_sha(row.commit), "$text-accent"),
+                f"  {row.author}  ",
+                (
+                    look.ago(row.created_at, board.now if board else row.created_at),
+                    "$foreground-muted",
+                ),
+            ),
+            Content.styled("  " + look.first_line(row.message), "i"),
+        ]
+        return lines
+
+    def _effects(self, prompt: Prompt) -> list[Content | str]:
+        pipeline = self.helm.pipeline
+        stage = pipeline.stage(prompt.stage)
+        name = look.version(prompt.version)
+        view = self.board.stage(prompt.stage) if self.board else None
+        targets = ", ".join(
+            f"{t.name} (now {look.version(t.version)})" for t in (view.targets if view else ())
+        )
+        rollback = (
+            "targets that ran it roll back to their last good version"
+            if stage is not None and stage.rollback
+            else "its targets keep it until the next version (rollback is off)"
+        )
+        match prompt.kind:
+            case "signoff":
+                approve = (
+                    f"signs off {prompt.approval} for {name} on {', '.join(prompt.targets)}; "
+                    f"each target then carries on with its next approval"
+                )
+                reject = f"rejects {name} in {prompt.stage}: it stops there and {rollback}"
+            case "entry":
+                approve = f"{prompt.stage} takes {name} when it is free: deploys it to {targets}"
+                reject = (
+                    f"rejects {name} in {prompt.stage}: it never enters it; newer versions "
+                    f"still flow"
+                )
+            case _:
+                approve = (
+                    f"lets {name} into {prompt.stage} despite its active blockers "
+                    f"({prompt.detail}); your reason is recorded"
+                )
+                reject = f"rejects {name} in {prompt.stage}: it never enters it"
+        lines: list[Content | str] = []
+        if prompt.detail:
+            lines.append(Content.styled(f"waits: {prompt.detail}", "$foreground-muted"))
+        lines += [
+            Content.assemble(("approve ", "b $text-success"), approve),
+            Content.assemble(("reject  ", "b $text-error"), reject),
+        ]
+        return lines
+
+    @work(group="orders")
+    async def order_decision(self, prompt: Prompt, verdict: Verdict) -> None:
+        """Answer a prompt: the dialog, then approve or reject through the service."""
+        if self._refused():
+            return
+        commits = await self._call(self.helm.commits, prompt.version) or []
+        lines = self._version_lines(prompt.version)
+        lines += [Content.styled(f"  {c}", "$foreground-muted") for c in commits[:8]]
+        lines += self._effects(prompt)
+        label = "Let through" if prompt.kind == "override" else "Approve"
+        decision = await self.push_screen_wait(
+            DecisionDialog(
+                prompt_title(prompt),
+                lines,
+                verdict=verdict,
+                approve_label=label,
+                approve_needs_comment=prompt.kind == "override",
+            )
+        )
+        if decision is None:
+            return
+        args: dict[str, Any] = {
+            "stage": prompt.stage,
+            "version": prompt.version,
+            "comment": decision.comment or None,
+        }
+        if decision.verdict == "approve" and prompt.kind == "override":
+            args["override_blockers"] = True
+        self._done(await self._call(self.helm.act, decision.verdict, **args))
+
+    @work(group="orders")
+    async def order_reject_in_flight(self, stage: str) -> None:
+        """Reject the version a stage works on, after a confirmation with a reason."""
+        if self._refused():
+            return
+        view = self.board.stage(stage) if self.board else None
+        if view is None or view.in_flight is None:
+            self.notify(f"nothing runs in {stage}", severity="warning")
+            return
+        config = self.helm.pipeline.stage(stage)
+        name = look.version(view.in_flight)
+        after = (
+            "targets that ran it roll back to their last good version"
+            if config is not None and config.rollback
+            else "its targets keep it until the next version (rollback is off)"
+        )
+        reason = await self.push_screen_wait(
+            ConfirmDialog(
+                f"Reject {name} in {stage}?",
+                [
+                    *self._version_lines(view.in_flight),
+                    f"{name} stops in {stage} and never passes it; {after}.",
+                ],
+                confirm="Reject",
+                reason="reason (required)",
+                reason_required=True,
+                destructive=True,
+            )
+        )
+        if reason is None:
+            return
+        self._done(
+            await self._call(
+                self.helm.act, "reject", stage=stage, version=view.in_flight, comment=reason
+            )
+        )
+
+    # -- stage controls ----------------------------------------------------------
+
+    @work(group="orders")
+    async def order_pause(self, stage: str) -> None:
+        """Pause a stage (with an optional reason), or resume a paused one."""
+        if self._refused():
+            return
+        view = self.board.stage(stage) if self.board else None
+        if view is not None and view.paused:
+            self._done(await self._call(self.helm.act, "resume", stage=stage))
+            return
+        reason = await self.push_screen_wait(
+            ConfirmDialog(
+                f"Pause {stage}?",
+                [f"{stage} takes no new version until it is resumed; what runs there carries on."],
+                confirm="Pause",
+                reason="reason (optional)",
+            )
+        )
+        if reason is None:
+            return
+        self._done(await self._call(self.helm.act, "pause", stage=stage, reason=reason or None))
+
+    @work(group="orders")
+    async def order_gate(self, stage: str) -> None:
+        """Switch a stage's promotion between manual and automatic, after a confirmation."""
+        if self._refused():
+            return
+        view = self.board.stage(stage) if self.board else None
+        current = view.promotion if view else "automatic"
+        mode = "automatic" if current == "manual" else "manual"
+        if mode == "manual":
+            effect = f"each version then waits for a person's approval to enter {stage}."
+        else:
+            effect = f"{stage} then takes each new candidate on its own, without a person."
+            if view is not None and view.waiting is not None:
+                effect += (
+                    f" {look.version(view.waiting.version)}, which waits now, may enter at once."
+                )
+        answer = await self.push_screen_wait(
+            ConfirmDialog(
+                f"Switch {stage} to {mode} promotion?",
+                [f"{stage} is {current} now; {effect}"],
+                confirm=f"Make it {mode}",
+            )
+        )
+        if answer is None:
+            return
+        self._done(await self._call(self.helm.act, "gate", stage=stage, mode=mode))
+
+    # -- rollback ----------------------------------------------------------------
+
+    @work(group="orders")
+    async def order_rollback(self, targets: list[str]) -> None:
+        """Roll targets back after a confirmation that names from and to, with a reason."""
+        if self._refused():
+            return
+        if not self.helm.can_roll_back:
+            self.notify("rollback is not available in this version", severity="warning")
+            return
+        plan = await self._call(self.helm.rollback_plan, targets, self.board)
+        if plan is None:
+            return
+        able = [row for row in plan if row.to_version is not None]
+        if not able:
+            self.notify(
+                f"nothing to roll back to on {', '.join(targets)}: no last good version",
+                severity="warning",
+            )
+            return
+        lines: list[Content | str] = []
+        for row in plan:
+            where = f"{row.stage}/{row.target}"
+            if row.to_version is None:
+                lines.append(
+                    Content.styled(f"{where}: no version to roll back to", "$text-warning")
+                )
+            else:
+                lines.append(
+                    Content.assemble(
+                        "roll back ",
+                        (where, "b"),
+                        " from ",
+                        (look.version(row.from_version), "b $text-error"),
+                        " to ",
+                        (look.version(row.to_version), "b $text-success"),
+                    )
+                )
+        rejected = sorted({r.from_version for r in able if r.from_version is not None})
+        if rejected:
+            names = ", ".join(look.version(v) for v in rejected)
+            lines.append(f"{names} is then rejected there and is not redeployed automatically.")
+        where = able[0].stage + "/" + able[0].target if len(able) == 1 else f"{len(able)} targets"
+        reason = await self.push_screen_wait(
+            ConfirmDialog(
+                f"Roll back {where}?",
+                lines,
+                confirm="Roll back",
+                reason="reason (required)",
+                reason_required=True,
+                destructive=True,
+            )
+        )
+        if reason is None:
+            return
+        self.notify(f"rolling back {where}…")
+        self._done(await self._call(self.helm.rollback, targets, reason=reason))

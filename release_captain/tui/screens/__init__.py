@@ -1,0 +1,2 @@
+"""Provides the TUI's screens: the board, the versions list, the history and a step's
+log."""

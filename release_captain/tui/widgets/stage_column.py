@@ -1,0 +1,187 @@
+"""Provides `StageColumn`: one stage of the board with its passed and in-flight
+version, its gate (manual or automatic, paused, active blockers and when they lift),
+what waits for a person there, and a card per target."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import Static
+
+from release_captain.tui import look
+from release_captain.tui.helm import Board, Prompt
+from release_captain.tui.stylesheet import beside
+from release_captain.tui.widgets.approval_prompt import ApprovalPrompt
+from release_captain.tui.widgets.target_card import TargetCard
+
+if TYPE_CHECKING:
+    from release_captain.config.model import Stage
+    from release_captain.service import StageView
+
+#: Waiting reasons that are shown as prompts rather than as a line of the summary.
+PROMPTED = ("manual-approval", "blocker")
+
+
+def stage_label(stage: Stage) -> str:
+    """`gamma`, or `prod · wave 2/3` for a stage expanded from waves."""
+    if stage.wave:
+        return f"{stage.group} · wave {stage.wave}/{stage.waves}"
+    return stage.name
+
+
+class StageColumn(VerticalScroll, can_focus=True):
+    """A stage as a column; its cards and prompts are focused with the arrow keys."""
+
+    DEFAULT_CSS = beside(__file__)
+    BINDINGS = [
+        Binding("up", "move(-1)", "Up", show=False),
+        Binding("down", "move(1)", "Down", show=False),
+        Binding("left", "across(-1)", "Left", show=False),
+        Binding("right", "across(1)", "Right", show=False),
+    ]
+
+    def __init__(self, stage: Stage, *, readonly: bool, approval_config: Any) -> None:
+        super().__init__(id=f"stage-{stage.name.replace('.', '_')}")
+        #: The stage's configuration.
+        self.stage = stage
+        self.border_title = stage_label(stage)
+        if stage.wave:
+            self.border_subtitle = stage.name
+        self._readonly = readonly
+        self._approval_config = approval_config
+        self._shown: tuple[Any, ...] | None = None
+        self._filter = ""
+
+    def compose(self):  # noqa: ANN201 - a generator of widgets
+        yield Static(classes="summary")
+        yield Vertical(classes="prompts")
+        for target in self.stage.targets:
+            yield TargetCard(self.stage.name, target.name, approval_config=self._approval_config)
+
+    # -- drawing -------------------------------------------------------------------
+
+    def show(self, board: Board) -> None:
+        """Draw this stage as `board` has it (nothing happens when it did not change)."""
+        view = board.stage(self.stage.name)
+        if view is None:
+            return
+        prompts = board.prompts_of(self.stage.name)
+        blockers = tuple(board.blocker(b) for b in view.blockers_active)
+        checks = tuple(board.checks.get((self.stage.name, t.name), "") for t in view.targets)
+        shown = (view, prompts, blockers, checks)
+        if shown == self._shown:
+            return
+        self._shown = shown
+        self.set_class(view.paused, "-paused")
+        self.set_class(bool(view.blockers_active), "-blocked")
+        self.set_class(bool(prompts), "-waiting")
+        self.set_class(view.in_flight is not None, "-busy")
+        self.query_one(".summary", Static).update(self._summary(view, blockers))
+        self._show_prompts(prompts)
+        for card, target, count in zip(self.query(TargetCard), view.targets, checks, strict=False):
+            card.show(target, count)
+        self.apply_filter(self._filter)
+
+    def _summary(self, view: StageView, blockers: tuple[Any, ...]) -> Content:
+        lines = [
+            Content.assemble(
+                ("passed ", "$foreground-muted"),
+                (look.version(view.passed), "b $text-success" if view.passed else ""),
+                ("  in flight ", "$foreground-muted"),
+                (look.version(view.in_flight), "b $text-accent" if view.in_flight else ""),
+            )
+        ]
+        gate = (
+            Content.styled("◆ manual gate", "b $text-warning")
+            if view.promotion == "manual"
+            else Content.styled("⇉ automatic", "$foreground-muted")
+        )
+        if view.paused:
+            gate += Content.styled("  ‖ PAUSED", "b $text-error")
+        lines.append(gate)
+        for name, blocker in zip(view.blockers_active, blockers, strict=True):
+            until = ""
+            if blocker is not None and blocker.next_change is not None:
+                until = " until " + look.local_time(blocker.next_change, blocker.timezone)
+            lines.append(Content.styled(f"⊗ {name}{until}", "$text-error"))
+        waiting = view.waiting
+        if waiting is not None and waiting.reason not in PROMPTED:
+            lines.append(
+                Content.styled(
+                    f"◌ {look.version(waiting.version)} waits: {waiting.reason}",
+                    "$text-warning",
+                )
+            )
+        return Content("\n").join(lines)
+
+    def _show_prompts(self, prompts: tuple[Prompt, ...]) -> None:
+        box = self.query_one(".prompts", Vertical)
+        current = {w.prompt.key: w for w in box.query(ApprovalPrompt)}
+        wanted = {p.key for p in prompts}
+        for key, widget in current.items():
+            if key not in wanted:
+                widget.remove()
+        new = [ApprovalPrompt(p, readonly=self._readonly) for p in prompts if p.key not in current]
+        if new:
+            box.mount_all(new)
+
+    # -- filtering -----------------------------------------------------------------
+
+    def apply_filter(self, text: str) -> bool:
+        """Hide the cards `text` does not pick; True when the column has any left (or
+        its name matches)."""
+        self._filter = text
+        named = not text or text.lower() in self.stage.name.lower()
+        any_card = False
+        for card in self.query(TargetCard):
+            picked = named or card.matches(text)
+            card.set_class(not picked, "-hidden")
+            any_card = any_card or picked
+        self.set_class(not (named or any_card), "-hidden")
+        return named or any_card
+
+    # -- moving --------------------------------------------------------------------
+
+    def stops(self) -> list[Widget]:
+        """The column and what can be focused in it, top to bottom."""
+        inner = [w for w in self.query("ApprovalPrompt, TargetCard") if w.display]
+        return [self, *[w for w in inner if not w.has_class("-hidden")]]
+
+    def action_move(self, step: int) -> None:
+        stops = self.stops()
+        here = self.screen.focused
+        index = stops.index(here) if here in stops else 0
+        target = stops[max(0, min(len(stops) - 1, index + step))]
+        target.focus()
+        if target is self:
+            self.scroll_home(animate=False)
+
+    def action_across(self, step: int) -> None:
+        columns = [c for c in self.screen.query(StageColumn) if not c.has_class("-hidden")]
+        if self not in columns:
+            return
+        index = columns.index(self) + step
+        if not 0 <= index < len(columns):
+            return
+        here = self.screen.focused
+        stops = self.stops()
+        depth = stops.index(here) if here in stops else 0
+        theirs = columns[index].stops()
+        theirs[min(depth, len(theirs) - 1)].focus(scroll_visible=False)
+        columns[index].scroll_into_row()
+
+    def scroll_into_row(self) -> None:
+        """Scroll the row of columns sideways by whole columns until this one shows."""
+        row = self.parent
+        if not isinstance(row, Widget):
+            return
+        left, width = self.virtual_region.x, self.outer_size.width
+        view = row.scrollable_content_region.width
+        if left < row.scroll_x:
+            row.scroll_to(x=left, animate=False)
+        elif left + width > row.scroll_x + view:
+            row.scroll_to(x=left + width - view, animate=False)

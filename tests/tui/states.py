@@ -1,0 +1,128 @@
+"""Builds the pipeline states the TUI tests draw: a harness (fake clock, scripted
+commands, fake source) driven to a known point, and a `Captain` over the same state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from release_captain.service import Captain
+from release_captain.testing import Harness, harness
+
+# Deploys run `true`: a rollback without an engine runs its deploy for real.
+PIPELINE = """
+[pipeline]
+name = "shop"
+
+[[sources]]
+name = "app"
+repo = "repo"
+
+[build]
+run = ["make"]
+
+[defaults]
+deploy = "true"
+
+[[stages]]
+name = "beta"
+targets = ["local"]
+approvals = [{ name = "integration", run = "integration" }]
+
+[[stages]]
+name = "gamma"
+targets = ["us-east-1", "eu-west-1"]
+approvals = [{ name = "health", bake = "5m", monitors = ["errors"], interval = "30s" }]
+
+[[stages]]
+name = "prod"
+promotion = "manual"
+waves = [["us-west-2"], ["eu-west-1", "us-east-1"]]
+approvals = [{ name = "soak", wait = "10m" }]
+
+[monitors.errors]
+run = "errors"
+"""
+
+OK = {"make": 0, "true": 0, "integration": 0, "errors": 0}
+
+
+@dataclass
+class World:
+    """A harness and the service over the same state."""
+
+    h: Harness
+    captain: Captain
+
+    def commit(self, sha: str, message: str = "change", author: str = "Ada") -> None:
+        """A new head on the mainline, seen by the engine at once."""
+        self.h.sources["app"].commit_to(sha, message, author)
+        self.h.reconciler._sources_dirty = True  # what the ref watcher does on a commit
+        self.h.settle()
+
+    def stage(self, name: str):  # noqa: ANN201 - a StageView
+        """The stage as `captain status` reports it."""
+        return next(s for s in self.captain.status().stages if s.name == name)
+
+    def target(self, stage: str, name: str):  # noqa: ANN201 - a TargetView
+        """The target as `captain status` reports it."""
+        return next(t for t in self.stage(stage).targets if t.name == name)
+
+
+def world(tmp_path: Path, pipeline: str = PIPELINE) -> World:
+    """A fresh pipeline over `tmp_path`, nothing committed yet."""
+    h = harness(tmp_path, pipeline, script=OK)
+    return World(h=h, captain=Captain(h.pipeline, clock=h.clock, store=h.store))
+
+
+def waiting(tmp_path: Path) -> World:
+    """v1 passed beta and gamma and waits for a person's approval to enter prod-wave-1."""
+    w = world(tmp_path)
+    w.commit("a1b2c3d4e5f6", "Add the basket page")
+    w.h.advance(300)  # gamma's bake
+    return w
+
+
+def idle(tmp_path: Path) -> World:
+    """v1 went all the way: every stage passed it, nothing runs, nothing waits."""
+    w = waiting(tmp_path)
+    w.captain.act("approve", stage="prod-wave-1", comment="ship it")
+    w.h.settle()
+    w.h.advance(600)  # wave 1's soak
+    w.h.advance(600)  # wave 2's soak
+    return w
+
+
+def baking(tmp_path: Path) -> World:
+    """v2 passed beta and bakes in gamma: 2m50s of 5m left, its monitor checked."""
+    w = idle(tmp_path)
+    w.commit("b2c3d4e5f6a7", "Faster checkout", author="Grace")
+    w.h.advance(130)
+    return w
+
+
+def approving(tmp_path: Path) -> World:
+    """v2 passed gamma and waits for approval to enter prod, where v1 runs."""
+    w = idle(tmp_path)
+    w.commit("b2c3d4e5f6a7", "Faster checkout", author="Grace")
+    w.h.advance(300)
+    return w
+
+
+# prod promotes on its own but a freeze blocks it all of the fake clock's day.
+BLOCKED_PIPELINE = (
+    PIPELINE.replace('promotion = "manual"\n', 'blockers = ["freeze"]\n')
+    + """
+[blockers.freeze]
+deny = ["2026-09-21"]
+timezone = "Europe/London"
+"""
+)
+
+
+def blocked(tmp_path: Path) -> World:
+    """v1 passed gamma; prod's freeze holds it until midnight in London."""
+    w = world(tmp_path, BLOCKED_PIPELINE)
+    w.commit("a1b2c3d4e5f6", "Add the basket page")
+    w.h.advance(300)
+    return w
