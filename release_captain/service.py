@@ -7,6 +7,7 @@ wait, so no rule is written twice), or runs the engine. The faces only parse and
 from __future__ import annotations
 
 import getpass
+import json
 import re
 import threading
 import time
@@ -22,12 +23,13 @@ from release_captain.engine.gates import promotion_of
 from release_captain.errors import CaptainError, StateConflict, UsageError, WaitTimeout
 from release_captain.observation import observe
 from release_captain.state import version_name
-from release_captain.store import Event, Store
+from release_captain.store import CommitRow, Event, Store
 from release_captain.store.views import StepRow, VersionRow
 from release_captain.times import iso
 
 if TYPE_CHECKING:
     from release_captain.actions import ActionResult
+    from release_captain.runtime.shell import Runner
 
 
 def current_user() -> str:
@@ -47,6 +49,8 @@ class ApprovalView:
     onebox: bool = False
     remaining_s: float | None = None
     detail: str = ""
+    #: A bake's evaluations so far, as (monitor, count) pairs.
+    checks: tuple[tuple[str, int], ...] = ()
 
     def to_json(self) -> dict[str, object]:
         data: dict[str, object] = {"name": self.name, "state": self.state}
@@ -98,6 +102,8 @@ class StageView:
     targets: tuple[TargetView, ...]
     wave: int | None = None
     group: str = ""
+    #: Why a person paused the stage, when paused.
+    pause_reason: str = ""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -268,10 +274,13 @@ class Captain:
         *,
         clock: Callable[[], float] = time.time,
         store: Store | None = None,
+        runner: Runner | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.clock = clock
         self._store = store
+        #: What runs commands when this process runs them (a scripted fake in tests).
+        self._runner = runner
 
     @classmethod
     def from_config(cls, path: Path) -> Captain:
@@ -308,7 +317,9 @@ class Captain:
         lock = EngineLock(self.pipeline.state_dir)
         lock.acquire()
         try:
-            reconciler = Reconciler(self.pipeline, store, clock=self.clock, on_event=on_event)
+            reconciler = Reconciler(
+                self.pipeline, store, clock=self.clock, on_event=on_event, runner=self._runner
+            )
             reconciler.run(until_idle=until_idle, stop=stop)
         finally:
             lock.release()
@@ -419,9 +430,9 @@ class Captain:
                             actor=current_user(),
                             now=self.clock(),
                         )
-                    Reconciler(self.pipeline, store, clock=self.clock, watch=False).execute(
-                        result.started
-                    )
+                    Reconciler(
+                        self.pipeline, store, clock=self.clock, watch=False, runner=self._runner
+                    ).execute(result.started)
                 finally:
                     lock.release()
                 return self._rollback_view(result.data)
@@ -489,6 +500,7 @@ class Captain:
                     ),
                     wave=stage.wave,
                     group=stage.group,
+                    pause_reason=control.pause_reason if control and control.paused else "",
                 )
             )
         return StatusView(
@@ -549,6 +561,14 @@ class Captain:
             last_good=last_good,
             approvals=tuple(approvals),
         )
+
+    def source_heads(self) -> dict[str, str]:
+        """source name -> the newest head the engine has seen and recorded."""
+        return self.store.source_heads()
+
+    def commits(self, version: int) -> list[CommitRow]:
+        """The commits a version includes (sha, author, summary), newest first."""
+        return self.store.version_commits(version)
 
     def versions(self, *, limit: int | None = None) -> list[VersionRow]:
         """Versions newest first, with commit, author, message, build and how far each got."""
@@ -724,7 +744,10 @@ def _approval_view(approval, onebox: bool, step: StepRow | None, now: float) -> 
     remaining = None
     if approval.kind in ("wait", "bake"):
         remaining = max(0.0, approval.duration - (now - step.started_at))
-    return ApprovalView(name=name, state="running", onebox=onebox, remaining_s=remaining)
+    checks = tuple((str(m), int(n)) for m, n in json.loads(step.checks or "[]"))
+    return ApprovalView(
+        name=name, state="running", onebox=onebox, remaining_s=remaining, checks=checks
+    )
 
 
 def _error_from(result: dict[str, object]) -> CaptainError:

@@ -189,3 +189,25 @@ def test_a_crash_mid_step_runs_the_step_again_on_restart(tmp_path: Path) -> None
     h2.sources["app"].commit_to("a1")
     h2.settle()
     assert stage_states(h2, 1)["beta"] == "passed"
+
+
+def test_a_target_rolled_back_mid_rollout_stays_rolled_back(tmp_path: Path) -> None:
+    from release_captain.service import Captain
+
+    slow = PIPELINE.replace(
+        'approvals = [{ name = "soak", wait = "10m" }]',
+        'approvals = [{ name = "soak", wait = "10m" }]\nrollback = false',
+    )
+    h = harness(tmp_path, slow, script=OK)
+    captain = Captain(h.pipeline, clock=h.clock, store=h.store, runner=h.runner)
+    commit(h, "a1")
+    h.advance(600)
+    commit(h, "a2")  # v2 soaks in gamma
+    assert stage_states(h, 2)["gamma"] == "in-flight"
+    captain.rollback(["gamma/us-east-1"], reason="bad")
+    h.settle()
+    targets = h.store.views.targets()
+    assert targets[("gamma", "us-east-1")][:2] == (1, "rolled_back")
+    h.advance(600)
+    assert stage_states(h, 2)["gamma"] == "rejected"
+    assert h.store.views.targets()[("gamma", "us-east-1")][:2] == (1, "rolled_back")

@@ -419,9 +419,12 @@ class Store:
         params: list[object] = [state, now]
         if decision.succeeded:
             params.append(decision.version)
+        # Only a target that still runs the version takes its outcome: one a person
+        # already rolled back keeps saying so.
         db.execute(
-            f"UPDATE targets SET state = ?, updated_at = ?{good} WHERE stage = ? AND target = ?",
-            (*params, decision.stage, decision.target),
+            f"UPDATE targets SET state = ?, updated_at = ?{good} "
+            "WHERE stage = ? AND target = ? AND version = ?",
+            (*params, decision.stage, decision.target, decision.version),
         )
         self.events.append(
             f"target.{state}",
