@@ -120,12 +120,18 @@ def demo(
     path = config_path(config)
     console.print(f"[bold]captain demo[/]: preparing a fresh sample repository for {path} …")
     pipeline = prepare(path, speed=speed)
+    in_tui = sys.stdout.isatty() and not headless
+    who = "you approve them on the board: press a" if in_tui else "approved here by the demo"
     console.print(
-        "The engine builds each commit once and promotes it: beta → gamma (manual gate and "
-        "QA sign-off,\napproved here by the demo) → three production waves with onebox and "
-        "bakes. Story lines start with ▶.\n"
+        "The engine builds each commit once and promotes it: beta → gamma (a manual gate and "
+        f"a QA sign-off;\n{who}) → three production waves with onebox and bakes. "
+        + (
+            "The story's turns appear as notifications.\n"
+            if in_tui
+            else "Story lines start with ▶.\n"
+        )
     )
-    if sys.stdout.isatty() and not headless:
+    if in_tui:
         _demo_in_the_tui(pipeline)
     else:
         Demo(

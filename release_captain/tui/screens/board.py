@@ -137,21 +137,22 @@ class BoardScreen(Screen[None]):
 
     def _prompt(self) -> Prompt | None:
         """The prompt a key acts on: the focused one, else the first of the focused
-        stage, else (nothing focused) the first on the board — so a newcomer's `a`
-        answers what the header says waits for them."""
+        stage, else the first on the board — so a newcomer's `a` answers what the
+        header says waits for them, wherever the focus happens to be."""
         if isinstance(self.focused, ApprovalPrompt):
             return self.focused.prompt
         column, board = self._column(), self.app.board
         if board is None:
             return None
-        if column is None:
-            for stage in board.status.stages:
-                prompts = board.prompts_of(stage.name)
-                if prompts:
-                    return prompts[0]
-            return None
-        prompts = board.prompts_of(column.stage.name)
-        return prompts[0] if prompts else None
+        if column is not None:
+            prompts = board.prompts_of(column.stage.name)
+            if prompts:
+                return prompts[0]
+        for stage in board.status.stages:
+            prompts = board.prompts_of(stage.name)
+            if prompts:
+                return prompts[0]
+        return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ORDERS and self.app.readonly:
