@@ -130,14 +130,14 @@ def _approve(
         )
     hold = decide(pipeline, state, now).holds.get(stage.name)
     if version is None:
-        if hold is None or hold.reason not in (
-            "manual-approval",
-            "blocker",
-            "alarm",
-            "paused",
-            "busy",
-        ):
+        if hold is None or hold.reason not in ("manual-approval", "blocker"):
             raise StateConflict(f"nothing in {stage.name} waits for a person")
+        if hold.reason == "blocker" and not override:
+            raise StateConflict(
+                f"{version_name(hold.version)} waits for a blocker in {stage.name} "
+                f"({hold.detail}); to let it through anyway: captain approve {stage.name} "
+                f"--override-blockers --comment WHY"
+            )
         version = hold.version
     recorded = store.views.stage_version(stage.name, version)
     if recorded is not None:

@@ -363,3 +363,13 @@ def test_where_names_the_version_of_a_commit_in_the_middle_of_its_range(tmp_path
     assert by_stage == {"beta": "passed", "gamma": "waiting"}
     gamma = next(s for s in view.stages if s.stage == "gamma")
     assert gamma.reason.startswith("manual-approval")
+
+
+def test_approving_a_version_held_by_a_blocker_says_how_to_override(tmp_path: Path) -> None:
+    h, captain = setup(tmp_path, BLOCKED.replace("{rule}", 'deny = ["2026-09-21"]'))
+    commit(h, "a1")
+    with pytest.raises(CaptainError, match="--override-blockers --comment WHY") as caught:
+        captain.act("approve", stage="prod")
+    assert caught.value.exit_code == 3
+    with pytest.raises(CaptainError, match="nothing in gamma waits for a person"):
+        captain.act("approve", stage="gamma")
