@@ -29,19 +29,22 @@ def load_state(db: Database, pipeline: Pipeline) -> State:
     conn = db.conn
     stage_names = [s.name for s in pipeline.stages]
     with _snapshot(db):
-        last_taken = {
-            stage: int(top or 0)
-            for stage, top in conn.execute(
-                "SELECT stage, MAX(version) FROM stage_versions "
-                "WHERE entered_at IS NOT NULL GROUP BY stage"
-            )
-        }
+        last_taken = {}
+        for stage in stage_names:
+            # Walks the (stage, version) key from the top: a few rows, whatever the history.
+            row = conn.execute(
+                "SELECT version FROM stage_versions WHERE stage = ? AND entered_at IS NOT NULL "
+                "ORDER BY version DESC LIMIT 1",
+                (stage,),
+            ).fetchone()
+            last_taken[stage] = int(row[0]) if row else 0
         floor = min((last_taken.get(s, 0) for s in stage_names), default=0)
         versions = tuple(
             VersionRecord(number=n, build=b, created_at=c)
             for n, b, c in conn.execute(
-                "SELECT number, build, created_at FROM versions "
-                "WHERE number >= ? OR build IN ('pending', 'building') ORDER BY number",
+                "SELECT number, build, created_at FROM versions WHERE number >= ? "
+                "UNION SELECT number, build, created_at FROM versions "
+                "WHERE build IN ('pending', 'building') ORDER BY number",
                 (floor,),
             )
         )
@@ -154,14 +157,13 @@ _STEP_COLUMNS = (
 
 def _steps(db: Database, in_flight: list[tuple[str, int]]) -> tuple[StepRecord, ...]:
     """Every step of the rollouts in flight, plus any step still running elsewhere."""
-    rows = list(
-        db.conn.execute(
-            f"SELECT {_STEP_COLUMNS} FROM steps s WHERE state = 'running' "
-            "OR (kind = 'rollback' AND state = 'interrupted' AND NOT EXISTS ("
-            "SELECT 1 FROM steps later WHERE later.stage = s.stage AND later.target = s.target "
-            "AND later.version = s.version AND later.idx = s.idx AND later.id > s.id))"
-        )
-    )
+    rows = list(db.conn.execute(f"SELECT {_STEP_COLUMNS} FROM steps WHERE state = 'running'"))
+    rows += db.conn.execute(
+        f"SELECT {_STEP_COLUMNS} FROM steps s WHERE state = 'interrupted' AND kind = 'rollback' "
+        "AND NOT EXISTS (SELECT 1 FROM steps later WHERE later.stage = s.stage "
+        "AND later.target = s.target AND later.version = s.version AND later.idx = s.idx "
+        "AND later.id > s.id)"
+    ).fetchall()
     for stage, version in in_flight:
         rows += db.conn.execute(
             f"SELECT {_STEP_COLUMNS} FROM steps WHERE stage = ? AND version = ? "

@@ -14,7 +14,7 @@ from release_captain.store.schema_names import MIGRATION_SET
 migrations = Migrations(MIGRATION_SET)
 
 #: The schema version this code writes; `captain` refuses a newer database.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _TABLES_V1 = [
     """CREATE TABLE versions (
@@ -167,4 +167,21 @@ _TABLES_V1 = [
 def initial(db: Database) -> None:
     """The first schema: versions, builds, artefacts, rollouts, events and requests."""
     for statement in _TABLES_V1:
+        db.execute(statement)
+
+
+_INDEXES_V2 = [
+    # load_state reads the steps and deployments of each in-flight (stage, version); the
+    # first indexes led with (stage, target), so those reads scanned a stage's history.
+    "CREATE INDEX steps_stage_version ON steps (stage, version)",
+    "CREATE INDEX deployments_stage_version ON deployments (stage, version)",
+    "CREATE INDEX grants_version ON grants (version)",
+    "CREATE INDEX steps_state_kind ON steps (state, kind)",
+]
+
+
+@migrations(name="0002_indexes_for_current_state")
+def indexes_for_current_state(db: Database) -> None:
+    """Indexes that keep a decision pass flat as history grows (docs/benchmarks.md)."""
+    for statement in _INDEXES_V2:
         db.execute(statement)

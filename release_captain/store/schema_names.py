@@ -4,4 +4,4 @@ opening a migrated database costs nothing (`tests/store` checks they match schem
 #: The migration set of `store.schema.migrations`.
 MIGRATION_SET = "release_captain"
 #: Every migration of that set, in order.
-MIGRATIONS = ("0001_initial",)
+MIGRATIONS = ("0001_initial", "0002_indexes_for_current_state")

@@ -175,3 +175,20 @@ def test_opening_a_migrated_database_does_not_import_sqlite_utils(tmp_path: Path
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_an_older_state_directory_is_migrated_forward_on_open(tmp_path: Path) -> None:
+    from sqlite_utils import Database as Migratable
+
+    from release_captain.store.schema import migrations
+
+    conn = sqlite3.connect(tmp_path / "state.db")
+    migrations.apply(Migratable(conn), stop_before="0002_indexes_for_current_state")
+    conn.close()
+    store = Store(tmp_path)
+    indexes = {
+        r[0] for r in store.db.conn.execute("SELECT name FROM sqlite_master WHERE type='index'")
+    }
+    assert {"steps_stage_version", "deployments_stage_version"} <= indexes
+    applied = [r[0] for r in store.db.conn.execute("SELECT name FROM _sqlite_migrations")]
+    assert applied == ["0001_initial", "0002_indexes_for_current_state"]
