@@ -3,6 +3,7 @@ engine with one progress line per event."""
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -89,6 +90,13 @@ def run(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         captain.close()
+    if until_idle and os.environ.get("CAPTAIN_FAST_EXIT", "1") == "1":
+        # Everything is recorded, closed and flushed: skip the interpreter's teardown
+        # (~70 ms of module and thread clean-up) that scripts would wait for after
+        # every pipeline run. CAPTAIN_FAST_EXIT=0 keeps the normal exit.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 @app.command()
