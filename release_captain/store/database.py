@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from release_captain.errors import CaptainError, StateConflict
-from release_captain.store.schema_names import MIGRATION_SET, MIGRATIONS
+from release_captain.store.schema_sql import MIGRATION_SET, MIGRATIONS, STATEMENTS
 
 
 class Database:
@@ -63,16 +63,52 @@ def open_database(state_dir: Path, *, timeout: float = 10.0) -> Database:
 
 
 def _migrate(db: Database, state_dir: Path) -> None:
-    """Apply pending migrations under a file lock, so two processes never race."""
+    """Apply pending migrations under a file lock, so two processes never race.
+
+    A brand-new database is created from the statements directly and recorded as
+    sqlite-utils records migrations; anything else goes through sqlite-utils."""
     if not _pending(db):
         return
-    from sqlite_utils import Database as Migratable
-
-    from release_captain.store.schema import migrations
-
     with open(state_dir / ".migrate.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _pending(db):
+            return
+        if not db.table_names():
+            _create(db)
+            return
+        from sqlite_utils import Database as Migratable
+
+        from release_captain.store.schema import migrations
+
         migrations.apply(Migratable(db.conn, execute_plugins=False))
+
+
+#: The bookkeeping table exactly as sqlite-utils' `Migrations.ensure_migrations_table`
+#: creates it (a test compares the two), so later migrations find it as they expect.
+_MIGRATIONS_TABLE = (
+    'CREATE TABLE "_sqlite_migrations" (\n   "id" INTEGER PRIMARY KEY,\n'
+    '   "migration_set" TEXT,\n   "name" TEXT,\n   "applied_at" TEXT\n)',
+    'CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"\n'
+    '    ON "_sqlite_migrations" ("migration_set", "name")',
+)
+
+
+def _create(db: Database) -> None:
+    """Create every table of a new database in one transaction, and record each
+    migration as applied."""
+    import datetime as dt
+
+    with transaction(db):
+        for statements in STATEMENTS.values():
+            for statement in statements:
+                db.execute(statement)
+        for statement in _MIGRATIONS_TABLE:
+            db.execute(statement)
+        now = str(dt.datetime.now(dt.UTC))
+        db.conn.executemany(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (?, ?, ?)",
+            [(MIGRATION_SET, name, now) for name in STATEMENTS],
+        )
 
 
 def _pending(db: Database) -> bool:

@@ -158,7 +158,7 @@ def test_a_second_connection_reads_what_the_first_committed(tmp_path: Path) -> N
 
 def test_the_migration_names_read_without_sqlite_utils_match_the_schema() -> None:
     from release_captain.store.schema import migrations
-    from release_captain.store.schema_names import MIGRATION_SET, MIGRATIONS
+    from release_captain.store.schema_sql import MIGRATION_SET, MIGRATIONS
 
     assert migrations.name == MIGRATION_SET
     assert tuple(m.name for m in migrations._migrations) == MIGRATIONS
@@ -192,3 +192,22 @@ def test_an_older_state_directory_is_migrated_forward_on_open(tmp_path: Path) ->
     assert {"steps_stage_version", "deployments_stage_version"} <= indexes
     applied = [r[0] for r in store.db.conn.execute("SELECT name FROM _sqlite_migrations")]
     assert applied == ["0001_initial", "0002_indexes_for_current_state"]
+
+
+def test_a_new_database_is_created_as_sqlite_utils_would_record_it(tmp_path: Path) -> None:
+    from sqlite_utils import Database as Migratable
+    from sqlite_utils import Migrations
+
+    from release_captain.store.schema import migrations
+
+    store = Store(tmp_path / "fast")
+    fast = Migratable(store.db.conn)
+    assert migrations.pending(fast) == []
+    reference = Migratable(sqlite3.connect(tmp_path / "reference.db"))
+    Migrations("x").ensure_migrations_table(reference)
+    migrations.apply(reference)
+
+    def schema(db: Migratable) -> set[str]:
+        return {r[0] for r in db.conn.execute("SELECT sql FROM sqlite_master WHERE sql NOT NULL")}
+
+    assert schema(fast) == schema(reference)
