@@ -126,6 +126,13 @@ def demo(
     from release_captain.service import Captain
 
     path = config_path(config)
+    if not path.is_file():
+        from release_captain.errors import UsageError
+
+        raise UsageError(
+            f"captain demo runs from the release-captain project's folder: it needs "
+            f"{path} and sample-repo/ there"
+        )
     console.print(f"[bold]captain demo[/]: preparing a fresh sample repository for {path} …")
     pipeline = prepare(path, speed=speed)
     in_tui = sys.stdout.isatty() and not headless
