@@ -55,7 +55,8 @@ class CaptainHeader(Widget):
             count = len(board.prompts)
             word = "waits" if count == 1 else "wait"
             where = ", ".join(dict.fromkeys(p.stage for p in board.prompts))
-            tail.append(Content.styled(f"? {count} {word} for you in {where}", "b $text-warning"))
+            whom = "for a person" if self._readonly else "for you"
+            tail.append(Content.styled(f"? {count} {word} {whom} in {where}", "b $text-warning"))
         if self._readonly:
             tail.append(Content.styled("READ-ONLY", "b $text-error"))
         # Least needed first out when the line is too narrow: the heads, then the latest.
@@ -63,6 +64,7 @@ class CaptainHeader(Widget):
             [first, latest, heads, engine, *tail],
             [first, latest, engine, *tail],
             [first, engine, *tail],
+            [first, *tail],
         ):
             line = Content(" │ ").join(p for p in parts if p.plain)
             if line.cell_length <= self.content_size.width:

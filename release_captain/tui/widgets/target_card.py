@@ -102,7 +102,7 @@ class TargetCard(Widget, can_focus=True):
         style = _APPROVAL_STYLE.get(approval.state, "")
         head = Content.assemble((f"{symbol} ", style), approval.name)
         if approval.state == "waiting-for-person":
-            return [head + Content.styled(" waits for you", style)]
+            return [head + Content.styled(" waits for a person", style)]
         if approval.state == "failed" and approval.detail:
             return [head + Content.styled(f": {approval.detail}", "$text-error")]
         if approval.state != "running" or approval.remaining_s is None:
