@@ -662,7 +662,10 @@ class Captain:
         number = min(v for v, _ in found)
         status = self.status()
         info = store.views.versions(numbers=[number])[0]
-        deployments = {(d.stage, d.target): d for d in store.views.deployments_of(number)}
+        stage_names = [s.name for s in self.pipeline.stages]
+        deployments = {
+            (d.stage, d.target): d for d in store.views.deployments_of(number, stage_names)
+        }
         stages = []
         for stage in status.stages:
             recorded = store.views.stage_version(stage.name, number)

@@ -165,13 +165,16 @@ class Views:
             for r in cursor.fetchall()
         ]
 
-    def deployments_of(self, version: int) -> list[DeploymentRow]:
-        """Every target's rollout of one version."""
-        cursor = self._conn.execute(
-            "SELECT stage, target, version, state, started_at, finished_at, detail "
-            "FROM deployments WHERE version = ? ORDER BY stage, target",
-            (version,),
-        )
+    def deployments_of(self, version: int, stages: list[str]) -> list[DeploymentRow]:
+        """Every target's rollout of one version in the named stages (asked stage by
+        stage, so the `(stage, version)` index serves it whatever the history)."""
+        rows = []
+        for stage in stages:
+            rows += self._conn.execute(
+                "SELECT stage, target, version, state, started_at, finished_at, detail "
+                "FROM deployments WHERE stage = ? AND version = ? ORDER BY target",
+                (stage, version),
+            ).fetchall()
         return [
             DeploymentRow(
                 stage=r[0],
@@ -182,7 +185,7 @@ class Views:
                 finished_at=r[5],
                 detail=r[6],
             )
-            for r in cursor.fetchall()
+            for r in rows
         ]
 
     def versions_with_commit(self, prefix: str) -> list[tuple[int, str]]:
