@@ -8,7 +8,7 @@ a command that does not fit the state raises a `CaptainError` with one sentence.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from msgspec import Struct, field
 
 from release_captain.config.model import Pipeline, Stage
 from release_captain.engine import StartStep, decide
@@ -19,8 +19,7 @@ from release_captain.state import State, version_name
 from release_captain.store import StartedStep, Store
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ActionResult:
+class ActionResult(Struct, frozen=True, kw_only=True):
     """What a command did, for the person (message) and for scripts (data)."""
 
     message: str

@@ -15,14 +15,15 @@ service calls as the CLI; the engine does everything else.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import shutil
 import subprocess
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from release_captain.config import load_pipeline
 from release_captain.config.model import Approval, Pipeline, Stage
@@ -50,8 +51,7 @@ class DemoStopped(DemoError):
     """The person ended the demo before its story did."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Chapter:
+class Chapter(Struct, frozen=True, kw_only=True):
     """One step of the story: when it happens, and the commit it makes."""
 
     title: str
@@ -153,20 +153,20 @@ def scaled(pipeline: Pipeline, speed: float) -> Pipeline:
         return pipeline
 
     def approval(a: Approval) -> Approval:
-        return dataclasses.replace(a, duration=a.duration / speed, interval=a.interval / speed)
+        return replace(a, duration=a.duration / speed, interval=a.interval / speed)
 
     def stage(s: Stage) -> Stage:
-        onebox = s.onebox and dataclasses.replace(
+        onebox = s.onebox and replace(
             s.onebox, approvals=tuple(approval(a) for a in s.onebox.approvals)
         )
-        return dataclasses.replace(
+        return replace(
             s,
             approvals=tuple(approval(a) for a in s.approvals),
             onebox=onebox,
             bake_after=s.bake_after / speed,
         )
 
-    return dataclasses.replace(pipeline, stages=tuple(stage(s) for s in pipeline.stages))
+    return replace(pipeline, stages=tuple(stage(s) for s in pipeline.stages))
 
 
 def stop_services(pipeline: Pipeline) -> None:

@@ -4,7 +4,7 @@ service and the actions all decide from the same picture."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from msgspec.structs import replace
 
 from release_captain.config.model import Pipeline
 from release_captain.state import State

@@ -12,9 +12,10 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 from release_captain.config import load_pipeline
 from release_captain.config.model import Pipeline, Stage
@@ -40,8 +41,7 @@ def current_user() -> str:
         return "unknown"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ApprovalView:
+class ApprovalView(Struct, frozen=True, kw_only=True):
     """One approval of a target's current rollout."""
 
     name: str
@@ -59,8 +59,7 @@ class ApprovalView:
         return data
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TargetView:
+class TargetView(Struct, frozen=True, kw_only=True):
     """One target in `status`."""
 
     name: str
@@ -79,8 +78,7 @@ class TargetView:
         }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class WaitingView:
+class WaitingView(Struct, frozen=True, kw_only=True):
     """The newest candidate a stage has not taken, and why."""
 
     version: int
@@ -88,8 +86,7 @@ class WaitingView:
     detail: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StageView:
+class StageView(Struct, frozen=True, kw_only=True):
     """One stage in `status`."""
 
     name: str
@@ -120,8 +117,7 @@ class StageView:
         }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StatusView:
+class StatusView(Struct, frozen=True, kw_only=True):
     """The whole of `captain status`."""
 
     pipeline: str
@@ -138,17 +134,19 @@ class StatusView:
         }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LogView:
+class LogView(Struct, frozen=True, kw_only=True):
     """One step's log, for `captain logs`."""
 
     step: StepRow
     path: Path
-    text: str = field(repr=False)
+    text: str
+
+    def __repr__(self) -> str:
+        # The text may be megabytes: a debugger or a log line needs only where it is.
+        return f"LogView(step={self.step!r}, path={self.path!r}, text=<{len(self.text)} chars>)"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BlockerView:
+class BlockerView(Struct, frozen=True, kw_only=True):
     """One blocker in `captain blockers`."""
 
     name: str
@@ -171,8 +169,7 @@ class BlockerView:
         }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class WhereTarget:
+class WhereTarget(Struct, frozen=True, kw_only=True):
     """A target in `captain where`: does it run the version, how did its rollout go."""
 
     target: str
@@ -180,8 +177,7 @@ class WhereTarget:
     deployment: str | None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class WhereStage:
+class WhereStage(Struct, frozen=True, kw_only=True):
     """A stage in `captain where`."""
 
     stage: str
@@ -191,8 +187,7 @@ class WhereStage:
     targets: tuple[WhereTarget, ...]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class WhereView:
+class WhereView(Struct, frozen=True, kw_only=True):
     """The answer to "where is my commit?"."""
 
     commit: str
@@ -221,8 +216,7 @@ class WhereView:
         }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RollbackItem:
+class RollbackItem(Struct, frozen=True, kw_only=True):
     """One target's rollback."""
 
     stage: str
@@ -243,8 +237,7 @@ class RollbackItem:
         }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RollbackView:
+class RollbackView(Struct, frozen=True, kw_only=True):
     """The outcome of `captain rollback`."""
 
     rollbacks: tuple[RollbackItem, ...]

@@ -8,8 +8,9 @@ and returns decisions; nothing here knows how it was loaded.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Literal
+
+from msgspec import Struct, field
 
 BuildState = Literal["pending", "building", "succeeded", "failed"]
 StageVersionState = Literal["in-flight", "passed", "rejected", "superseded"]
@@ -36,8 +37,7 @@ def version_name(number: int) -> str:
     return f"v{number}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class VersionRecord:
+class VersionRecord(Struct, frozen=True, kw_only=True):
     """One build of the sources' heads, numbered in order of detection (rule R1)."""
 
     number: int
@@ -45,8 +45,7 @@ class VersionRecord:
     created_at: float
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StageVersion:
+class StageVersion(Struct, frozen=True, kw_only=True):
     """What became of one version in one stage."""
 
     stage: str
@@ -57,8 +56,7 @@ class StageVersion:
     finished_at: float | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StepRecord:
+class StepRecord(Struct, frozen=True, kw_only=True):
     """One attempt at one step of a target's rollout (a deploy or an approval)."""
 
     id: int
@@ -90,8 +88,7 @@ class StepRecord:
         return self.checking if self.kind == "bake" else self.kind in PROCESS_KINDS
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DeploymentRecord:
+class DeploymentRecord(Struct, frozen=True, kw_only=True):
     """One version's rollout on one target of a stage: all of its plan's steps."""
 
     stage: str
@@ -102,8 +99,7 @@ class DeploymentRecord:
     finished_at: float | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TargetRecord:
+class TargetRecord(Struct, frozen=True, kw_only=True):
     """What one target runs now and the newest version that succeeded there."""
 
     stage: str
@@ -113,8 +109,7 @@ class TargetRecord:
     last_good: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StageControl:
+class StageControl(Struct, frozen=True, kw_only=True):
     """What people set on a stage at run time: pause and the promotion mode in force."""
 
     stage: str
@@ -124,8 +119,7 @@ class StageControl:
     promotion: Literal["automatic", "manual"] | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Grant:
+class Grant(Struct, frozen=True, kw_only=True):
     """A person's approval of a version in a stage: its entry, or a sign-off approval."""
 
     stage: str
@@ -134,8 +128,7 @@ class Grant:
     override_blockers: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AlarmCheck:
+class AlarmCheck(Struct, frozen=True, kw_only=True):
     """The latest evaluation of a stage's `block_on_alarm` monitors before entry."""
 
     stage: str
@@ -148,8 +141,7 @@ class AlarmCheck:
     running: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class State:
+class State(Struct, frozen=True, kw_only=True):
     """Everything current the engine needs for one decision pass."""
 
     #: Versions the engine may still act on, oldest first.

@@ -9,9 +9,10 @@ import fnmatch
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from release_captain.config import load_pipeline
 from release_captain.config.model import Pipeline
@@ -39,8 +40,7 @@ class UnscriptedCommand(AssertionError):
     wrong thing."""
 
 
-@dataclass
-class Call:
+class Call(Struct):
     """One command the scripted runner was asked to run."""
 
     command: str
@@ -48,8 +48,7 @@ class Call:
     cwd: Path
 
 
-@dataclass
-class ScriptedRunner:
+class ScriptedRunner(Struct):
     """A `Runner` that answers from a script of glob patterns -> exit codes (or a
     callable taking the `Call` and returning one), and refuses anything else."""
 
@@ -148,8 +147,7 @@ class FakeSource:
         return None
 
 
-@dataclass
-class Harness:
+class Harness(Struct):
     """A captain over a temporary folder with fakes at every seam."""
 
     pipeline: Pipeline

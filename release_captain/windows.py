@@ -37,10 +37,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+from msgspec import Struct
 
 from release_captain.config.model import Blocker
 from release_captain.config.windows_syntax import (
@@ -63,8 +64,7 @@ _OFFSET_STEP = dt.timedelta(hours=6)
 _DATE_MARGIN = dt.timedelta(days=2)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BlockerState:
+class BlockerState(Struct, frozen=True, kw_only=True):
     """A blocker's state at one instant, as `captain blockers` and `status` show it."""
 
     name: str
@@ -77,8 +77,7 @@ class BlockerState:
     reason: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Rules:
+class _Rules(Struct, frozen=True, kw_only=True):
     """A blocker read once into what evaluation needs, entries kept with their text."""
 
     zone: ZoneInfo

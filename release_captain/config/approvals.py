@@ -8,7 +8,8 @@ hence the `Draft` that remembers whether the timeout was written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from msgspec import Struct
+from msgspec.structs import replace
 
 from release_captain.config.model import Approval, ApprovalKind
 from release_captain.config.reader import Reference, Table, describe, index_path
@@ -23,8 +24,7 @@ KIND_KEYS: dict[ApprovalKind, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Draft:
+class Draft(Struct, frozen=True, kw_only=True):
     """An approval as read, before the stage's timeout is known."""
 
     approval: Approval

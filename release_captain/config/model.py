@@ -7,9 +7,10 @@ are float seconds. Paths are absolute.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+
+from msgspec import Struct, field
 
 Promotion = Literal["automatic", "manual"]
 ApprovalKind = Literal["run", "bake", "wait", "manual"]
@@ -19,8 +20,7 @@ MonitorKind = Literal["http", "run"]
 Vars = tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Source:
+class Source(Struct, frozen=True, kw_only=True):
     """A watched repository and branch; a version is a combination of the sources' heads."""
 
     name: str
@@ -35,8 +35,7 @@ class Source:
     path: Path
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Build:
+class Build(Struct, frozen=True, kw_only=True):
     """How one version becomes artefacts: checks, then commands, then globs (rule R2)."""
 
     checks: tuple[str, ...] = ()
@@ -46,8 +45,7 @@ class Build:
     timeout: float = 600.0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Approval:
+class Approval(Struct, frozen=True, kw_only=True):
     """What must pass after a deployment before the version counts as good there.
 
     Exactly one kind: `run` a command, `bake` monitors for a duration, `wait` a fixed
@@ -70,8 +68,7 @@ class Approval:
     min_checks: int = 1
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Target:
+class Target(Struct, frozen=True, kw_only=True):
     """One deployable environment inside a stage, usually a region."""
 
     name: str
@@ -79,15 +76,13 @@ class Target:
     vars: Vars = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Onebox:
+class Onebox(Struct, frozen=True, kw_only=True):
     """A first, small deployment inside each target, verified before the full one."""
 
     approvals: tuple[Approval, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Stage:
+class Stage(Struct, frozen=True, kw_only=True):
     """A step of the pipeline after wave expansion, with every default merged in."""
 
     name: str
@@ -118,8 +113,7 @@ class Stage:
         return next((t for t in self.targets if t.name == name), None)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Monitor:
+class Monitor(Struct, frozen=True, kw_only=True):
     """A check evaluated repeatedly during a bake; each evaluation is OK or ALARM."""
 
     name: str
@@ -134,8 +128,7 @@ class Monitor:
     timeout: float = 10.0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Blocker:
+class Blocker(Struct, frozen=True, kw_only=True):
     """A named time window that stops automatic promotion."""
 
     name: str
@@ -149,8 +142,7 @@ class Blocker:
     timezone: str = "UTC"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Pipeline:
+class Pipeline(Struct, frozen=True, kw_only=True):
     """The whole validated pipeline."""
 
     name: str

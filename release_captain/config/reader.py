@@ -15,8 +15,9 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Literal, TypeVar
+
+from msgspec import Struct
 
 from release_captain.config.durations import parse_duration
 from release_captain.errors import ConfigError
@@ -111,8 +112,7 @@ def name_problem(value: str) -> str | None:
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Reference:
+class Reference(Struct, frozen=True, kw_only=True):
     """A monitor or blocker named at `path`, checked once every definition is known."""
 
     kind: Literal["monitor", "blocker"]

@@ -8,8 +8,10 @@ targets' variables merge over the stage's. Reading keeps each setting as "not wr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
 from typing import Literal
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from release_captain.config.approvals import Draft, read_approvals
 from release_captain.config.model import Onebox, Promotion, Stage, Target, Vars
@@ -31,8 +33,7 @@ STAGE_ONLY = {
 }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Settings:
+class Settings(Struct, frozen=True, kw_only=True):
     """The stage keys `[defaults]` may also set; None means "not written here"."""
 
     deploy: str | None = None
@@ -50,14 +51,13 @@ class Settings:
     def over(self, defaults: Settings) -> Settings:
         """These settings, with every one not written taken from `defaults`."""
         merged = {}
-        for f in fields(self):
-            own = getattr(self, f.name)
-            merged[f.name] = own if own is not None else getattr(defaults, f.name)
+        for name in self.__struct_fields__:
+            own = getattr(self, name)
+            merged[name] = own if own is not None else getattr(defaults, name)
         return Settings(**merged)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TargetSpec:
+class TargetSpec(Struct, frozen=True, kw_only=True):
     """A target as written: its name, its own vars, and where its name is."""
 
     path: str
@@ -65,8 +65,7 @@ class TargetSpec:
     vars: Vars = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StageSpec:
+class StageSpec(Struct, frozen=True, kw_only=True):
     """One `[[stages]]` entry as written."""
 
     path: str
@@ -77,8 +76,7 @@ class StageSpec:
     settings: Settings
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Expanded:
+class Expanded(Struct, frozen=True, kw_only=True):
     """A finished stage with where it came from, for problems found across stages."""
 
     stage: Stage

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _DAY_LIST = ", ".join(DAYS)
@@ -29,8 +30,7 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MINUTES_PER_DAY = 24 * 60
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class WeeklyWindow:
+class WeeklyWindow(Struct, frozen=True, kw_only=True):
     """A parsed weekly window."""
 
     #: Days the window starts on, 0 for Monday as in `date.weekday()`.
@@ -42,8 +42,7 @@ class WeeklyWindow:
     end: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DateRange:
+class DateRange(Struct, frozen=True, kw_only=True):
     """A parsed `deny` date or inclusive date range (a single date has `first == last`)."""
 
     first: dt.date

@@ -8,7 +8,8 @@ special path. Each rule lives in its own module; this one only walks the stages.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from release_captain.config.model import Pipeline, Stage
 from release_captain.engine.alarms import alarm_gate
@@ -30,8 +31,7 @@ from release_captain.engine.rollout_timing import Slots, Timers
 from release_captain.state import State, StepRecord
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Outcome:
+class Outcome(Struct, frozen=True, kw_only=True):
     """The result of one decision pass."""
 
     decisions: tuple[Decision, ...]

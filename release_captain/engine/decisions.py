@@ -6,21 +6,19 @@ log, `status` and `where`. The runtime records a decision before acting on it (R
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from release_captain.engine.plan import PlanStep
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StartBuild:
+class StartBuild(Struct, frozen=True, kw_only=True):
     """Build this version once, in a clean checkout (rule R2)."""
 
     version: int
     reason: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EnterStage:
+class EnterStage(Struct, frozen=True, kw_only=True):
     """The stage takes this version (rules R3, R4)."""
 
     stage: str
@@ -28,8 +26,7 @@ class EnterStage:
     reason: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Supersede:
+class Supersede(Struct, frozen=True, kw_only=True):
     """A newer candidate makes this version obsolete in the stage: it never enters it."""
 
     stage: str
@@ -38,8 +35,7 @@ class Supersede:
     reason: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StartStep:
+class StartStep(Struct, frozen=True, kw_only=True):
     """Start the next step of a target's rollout (rule R5) or its rollback (rule R7)."""
 
     stage: str
@@ -53,8 +49,7 @@ class StartStep:
     to: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FinishStep:
+class FinishStep(Struct, frozen=True, kw_only=True):
     """A step whose outcome is a matter of time alone (a fixed wait) is over."""
 
     step_id: int
@@ -62,8 +57,7 @@ class FinishStep:
     reason: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FinishTarget:
+class FinishTarget(Struct, frozen=True, kw_only=True):
     """A target is done with a version: every step passed, or one failed."""
 
     stage: str
@@ -73,8 +67,7 @@ class FinishTarget:
     reason: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PassStage:
+class PassStage(Struct, frozen=True, kw_only=True):
     """The version passed the stage (rule R6); the next stage may take it."""
 
     stage: str
@@ -82,8 +75,7 @@ class PassStage:
     reason: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RejectStage:
+class RejectStage(Struct, frozen=True, kw_only=True):
     """The version failed in the stage (rule R7); it never passes it."""
 
     stage: str
@@ -91,16 +83,14 @@ class RejectStage:
     reason: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CheckMonitors:
+class CheckMonitors(Struct, frozen=True, kw_only=True):
     """Evaluate every monitor of a running bake once more (rule R9)."""
 
     step_id: int
     reason: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CheckAlarms:
+class CheckAlarms(Struct, frozen=True, kw_only=True):
     """Evaluate a stage's `block_on_alarm` monitors just before it takes a version (R4)."""
 
     stage: str

@@ -9,8 +9,9 @@ needs monitors evaluated just before entry, is in `engine.alarms`.)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+from msgspec import Struct
 
 from release_captain.config.model import Stage
 from release_captain.state import Grant, State
@@ -18,8 +19,7 @@ from release_captain.state import Grant, State
 HoldReason = Literal["manual-approval", "blocker", "alarm", "paused", "busy"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Hold:
+class Hold(Struct, frozen=True, kw_only=True):
     """Why a version waits at a stage's gate."""
 
     version: int

@@ -7,14 +7,13 @@ position of a step (`index`) identifies it across restarts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from release_captain.config.model import Approval, Stage
 from release_captain.state import StepKind
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PlanStep:
+class PlanStep(Struct, frozen=True, kw_only=True):
     """One step of a target's rollout."""
 
     index: int
@@ -34,7 +33,7 @@ class PlanStep:
 ROLLBACK_STEP = PlanStep(index=-1, name="rollback", kind="rollback", onebox=False)
 
 
-#: Plans by the identity of their stage. A frozen dataclass hashes all its fields on
+#: Plans by the identity of their stage. A frozen record hashes all its fields on
 #: every lookup, which for a stage of 200 targets made each pass quadratic.
 _PLANS: dict[int, tuple[Stage, tuple[PlanStep, ...]]] = {}
 

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from release_captain.state import PROCESS_KINDS
 
 
-@dataclass(slots=True)
-class Slots:
+class Slots(Struct):
     """How many more processes may start in this pass (`max_parallel` minus running)."""
 
     free: int
@@ -24,8 +23,7 @@ class Slots:
         return True
 
 
-@dataclass(slots=True)
-class Timers:
+class Timers(Struct):
     """The earliest moment a pass should run again because of time alone."""
 
     wake_at: float | None = None

@@ -14,16 +14,16 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from msgspec import Struct
 
 from release_captain.errors import CaptainError
 
 _CHUNK = 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StoredArtefact:
+class StoredArtefact(Struct, frozen=True, kw_only=True):
     """One file of a version, as recorded."""
 
     #: Its path relative to `$CAPTAIN_OUT`, posix style (`dist/app.whl`).

@@ -15,9 +15,10 @@ import stat
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct
 
 from release_captain.config.model import Pipeline
 from release_captain.errors import CaptainError
@@ -27,8 +28,7 @@ from release_captain.runtime.git import GitSource
 from release_captain.runtime.shell import Runner
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BuildOutcome:
+class BuildOutcome(Struct, frozen=True, kw_only=True):
     """How a build ended."""
 
     ok: bool

@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from release_captain.config.model import Pipeline, Stage
 from release_captain.errors import CaptainError
@@ -22,8 +23,7 @@ from release_captain.state import version_name
 from release_captain.store import StartedStep
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StepResult:
+class StepResult(Struct, frozen=True, kw_only=True):
     """How a step's process ended."""
 
     step_id: int
@@ -32,8 +32,7 @@ class StepResult:
     detail: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class VersionFacts:
+class VersionFacts(Struct, frozen=True, kw_only=True):
     """What a version's commands need to know about it, read once from the store."""
 
     number: int

@@ -14,10 +14,11 @@ import re
 import shutil
 import subprocess
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+from msgspec import Struct
 
 from release_captain.config.model import Source
 from release_captain.errors import CaptainError
@@ -51,8 +52,7 @@ _LOG_FORMAT = "%H%x00%an%x00%ae%x00%ct%x00%B"
 _LOG_FIELDS = 5
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CommitInfo:
+class CommitInfo(Struct, frozen=True, kw_only=True):
     """One commit, as a version records it."""
 
     sha: str

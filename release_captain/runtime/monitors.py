@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from release_captain.config import render_template
 from release_captain.config.model import Monitor, Pipeline, Stage
@@ -20,8 +21,7 @@ from release_captain.runtime.shell import Runner
 from release_captain.state import version_name
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MonitorResult:
+class MonitorResult(Struct, frozen=True, kw_only=True):
     """One evaluation of one monitor."""
 
     monitor: str
@@ -30,8 +30,7 @@ class MonitorResult:
     output: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Where:
+class Where(Struct, frozen=True, kw_only=True):
     """What a monitor evaluation is about: a version on a target (or its onebox)."""
 
     stage: Stage

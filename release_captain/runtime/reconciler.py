@@ -17,8 +17,10 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass, replace
 from pathlib import Path
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from release_captain.actions import ActionResult, apply_action
 from release_captain.config.model import Pipeline
@@ -61,26 +63,22 @@ MAX_IDLE_WAIT = 0.5
 MAX_PASSES_PER_TICK = 10_000
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _BuildDone:
+class _BuildDone(Struct, frozen=True, kw_only=True):
     version: int
     outcome: BuildOutcome
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _ChecksDone:
+class _ChecksDone(Struct, frozen=True, kw_only=True):
     step_id: int
     results: tuple[MonitorResult, ...]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _AlarmsDone:
+class _AlarmsDone(Struct, frozen=True, kw_only=True):
     stage: str
     results: tuple[MonitorResult, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class _Wake:
+class _Wake(Struct, frozen=True):
     """A watched ref changed, or a fetch finished: look at the sources again."""
 
     sources_changed: bool = True

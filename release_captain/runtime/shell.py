@@ -17,9 +17,10 @@ import subprocess
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+from msgspec import Struct
 
 #: How often a running command looks at its cancel event.
 _CANCEL_POLL = 0.05
@@ -27,8 +28,7 @@ _CANCEL_POLL = 0.05
 _GRACE_POLL = 0.01
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CommandResult:
+class CommandResult(Struct, frozen=True, kw_only=True):
     """How one command ended."""
 
     #: The exit status; None when it was killed, cut off, or never started.

@@ -7,13 +7,12 @@ and ordered even across crashes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from release_captain.store.database import Database
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Event:
+class Event(Struct, frozen=True, kw_only=True):
     """One recorded change."""
 
     id: int

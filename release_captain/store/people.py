@@ -8,14 +8,14 @@ claimed and marked applied in the same transaction as its effect.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from release_captain.store.database import Database
 from release_captain.store.events import EventLog
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Request:
+class Request(Struct, frozen=True, kw_only=True):
     """A person's command waiting for, or applied by, the engine."""
 
     id: int

@@ -12,8 +12,9 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from release_captain.config.model import Pipeline
 from release_captain.engine.decisions import (
@@ -37,8 +38,7 @@ from release_captain.store.people import People
 from release_captain.store.views import Views
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StartedStep:
+class StartedStep(Struct, frozen=True, kw_only=True):
     """A step recorded as running whose process the runtime must now start."""
 
     step_id: int
@@ -47,16 +47,14 @@ class StartedStep:
     log: Path
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StartedBuild:
+class StartedBuild(Struct, frozen=True, kw_only=True):
     """A build recorded as running that the runtime must now perform."""
 
     version: int
     log: Path
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StartedCheck:
+class StartedCheck(Struct, frozen=True, kw_only=True):
     """A bake's monitors are due for an evaluation (the step is marked `checking`)."""
 
     step_id: int
@@ -68,8 +66,7 @@ class StartedCheck:
     log: Path
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StartedAlarmCheck:
+class StartedAlarmCheck(Struct, frozen=True, kw_only=True):
     """A stage's `block_on_alarm` monitors must be evaluated before it takes `version`."""
 
     stage: str
@@ -79,8 +76,7 @@ class StartedAlarmCheck:
 Started = StartedStep | StartedBuild | StartedCheck | StartedAlarmCheck
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ArtefactRow:
+class ArtefactRow(Struct, frozen=True, kw_only=True):
     """An artefact of a version as recorded: its name, digest and size."""
 
     name: str
@@ -88,8 +84,7 @@ class ArtefactRow:
     size: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CommitRow:
+class CommitRow(Struct, frozen=True, kw_only=True):
     """A commit a version includes, as recorded for `where` and the versions list."""
 
     source: str

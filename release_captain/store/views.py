@@ -3,13 +3,12 @@ read with indexed queries, so the CLI and the TUI stay fast on long histories.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from release_captain.store.database import Database
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class VersionRow:
+class VersionRow(Struct, frozen=True, kw_only=True):
     """One version as the versions list shows it."""
 
     number: int
@@ -23,8 +22,7 @@ class VersionRow:
     stages: dict[str, str]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StepRow:
+class StepRow(Struct, frozen=True, kw_only=True):
     """One attempt at a step, as `logs` and `status` show it."""
 
     id: int
@@ -44,8 +42,7 @@ class StepRow:
     checks: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DeploymentRow:
+class DeploymentRow(Struct, frozen=True, kw_only=True):
     """One version's rollout on one target."""
 
     stage: str

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
+
+from msgspec import Struct
 
 from release_captain.service import Captain
 
@@ -32,8 +33,7 @@ QUIET_KINDS = ("engine.started", "engine.stopped")
 PromptKind = Literal["entry", "signoff", "override"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Prompt:
+class Prompt(Struct, frozen=True, kw_only=True):
     """Something that waits for a person: a manual gate, a sign-off, or a version held by
     a blocker that a person may let through with a reason."""
 
@@ -53,8 +53,7 @@ class Prompt:
         return f"{self.kind}-{self.stage}-{self.version}-{self.approval}".replace(".", "_")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PlanRow:
+class PlanRow(Struct, frozen=True, kw_only=True):
     """One target of a rollback: where, and from which version to which."""
 
     stage: str
@@ -63,8 +62,7 @@ class PlanRow:
     to_version: int | None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Board:
+class Board(Struct, frozen=True, kw_only=True):
     """Everything the screens show, read at one moment."""
 
     status: StatusView
@@ -78,7 +76,16 @@ class Board:
     #: The newest events, oldest first.
     recent: tuple[Event, ...]
     #: When it was read; not part of the comparison, so an idle board equals the last.
-    now: float = field(compare=False)
+    now: float
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Board) and self._compared() == other._compared()
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
+    def _compared(self) -> tuple[object, ...]:
+        return tuple(getattr(self, f) for f in self.__struct_fields__ if f != "now")
 
     def stage(self, name: str) -> StageView | None:
         """The stage called `name`."""

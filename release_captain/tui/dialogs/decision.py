@@ -4,9 +4,9 @@ a version through a blocker), and answers a `Decision`, or None when cancelled."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
+from msgspec import Struct
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,8 +18,7 @@ from textual.widgets import Button, Input, Label, Static
 Verdict = Literal["approve", "reject"]
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(Struct, frozen=True):
     """What the person decided, and why."""
 
     verdict: Verdict
