@@ -14,18 +14,20 @@ import typer
 
 from release_captain.errors import CaptainError, ConfigError
 
-app = typer.Typer(
-    name="captain",
-    help=(
+_SETTINGS: dict[str, Any] = {
+    "name": "captain",
+    "help": (
         "A release captain for one machine: builds each new commit once, promotes it "
         "through the stages of pipeline.toml, bakes, holds at gates and rolls back."
     ),
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+    "no_args_is_help": True,
+    "add_completion": False,
+    "pretty_exceptions_enable": False,
+    "rich_markup_mode": None,
+    "context_settings": {"help_option_names": ["-h", "--help"]},
+}
+
+app = typer.Typer(**_SETTINGS)
 
 ConfigOption = Annotated[
     Path | None,
@@ -87,10 +89,39 @@ def friendly(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def app_for(argv: list[str]) -> typer.Typer:
+    """The application to parse `argv` with: for a known command, one holding only that
+    command, else the whole one (for `--help`, a typo, no command at all).
+
+    typer turns every registered function into a click command on each start, reading
+    its signature and type hints: ~1.5 ms a command, 25 ms in all, paid by every
+    `captain status` and `captain run`. Parsing with the one command asked for gives
+    the same options, help and errors at a fraction of that.
+    """
+    name = argv[0] if argv else ""
+    chosen = [
+        info
+        for info in app.registered_commands
+        if info.callback is not None
+        and (info.name or typer.main.get_command_name(info.callback.__name__)) == name
+    ]
+    if not chosen:
+        return app
+    one = typer.Typer(**_SETTINGS)
+    # A callback keeps it a group, so `captain run …` still names its command.
+    one.callback()(_group)
+    one.registered_commands = chosen
+    return one
+
+
+def _group() -> None:
+    """A release captain for one machine."""
+
+
 def main() -> None:
     """The console script: run the app, exit with its code."""
     try:
-        app()
+        app_for(sys.argv[1:])()
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(0)

@@ -186,7 +186,8 @@ class Reconciler:
     def stop(self) -> None:
         """Stop watching, cut off running commands, and record them as interrupted."""
         if self._watcher is not None:
-            self._watcher.stop()
+            # Its threads end on their own; a wake they send now is never read.
+            self._watcher.stop(wait=False)
         if self._doorbell is not None:
             self._doorbell.stop()
         self._stopping = True

@@ -56,11 +56,16 @@ class RefWatcher:
             ready.wait(_READY_TIMEOUT)
             self._threads.append(thread)
 
-    def stop(self) -> None:
-        """Stop watching and wait (briefly) for the threads to end."""
+    def stop(self, *, wait: bool = True) -> None:
+        """Stop watching; with `wait`, also wait (briefly) for the threads to end.
+
+        Without it the daemon threads end on their own within one debounce step
+        (~20 ms); a change they see meanwhile still calls `on_change`.
+        """
         self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=2.0)
+        if wait:
+            for thread in self._threads:
+                thread.join(timeout=2.0)
         self._threads.clear()
 
     def _watch(self, paths: list[Path], recursive: bool, ready: threading.Event) -> None:
