@@ -17,7 +17,7 @@ from msgspec import Struct, field
 from release_captain.config import load_pipeline
 from release_captain.config.model import Pipeline
 from release_captain.runtime.git import CommitInfo
-from release_captain.runtime.shell import CommandResult
+from release_captain.runtime.shell import CommandResult, Ended
 from release_captain.store import Event, Store
 
 
@@ -85,6 +85,20 @@ class ScriptedRunner(Struct):
         return CommandResult(
             exit_code=code, timed_out=False, cancelled=False, duration=0.0, log=log
         )
+
+    def start(
+        self,
+        command: str,
+        *,
+        cwd: Path,
+        env: Mapping[str, str],
+        timeout: float,
+        log: Path,
+        on_end: Callable[[CommandResult], None],
+    ) -> Ended:
+        """Run at once, in the caller's thread (deterministic), and report the end."""
+        on_end(self.run(command, cwd=cwd, env=env, timeout=timeout, log=log))
+        return Ended()
 
     def ran(self, pattern: str) -> list[Call]:
         """The calls whose command matches a glob pattern."""

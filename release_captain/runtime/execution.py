@@ -1,15 +1,14 @@
-"""Provides running a started step's effect: the deploy command with the version's exact
+"""Provides starting a started step's effect: the deploy command with the version's exact
 artefacts, or an approval's command, in the pipeline file's folder (rule R12).
 
-Runs in a worker thread; returns a `StepResult` for the loop to record. Nothing here
-writes the database.
+Called from the loop's thread; each step's `StepResult` reaches the loop through the
+callback it is given. Nothing here writes the database.
 """
 
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from msgspec import Struct
@@ -18,7 +17,8 @@ from release_captain.config.model import Pipeline, Stage
 from release_captain.errors import CaptainError
 from release_captain.runtime.artefacts import ArtefactStore, StoredArtefact
 from release_captain.runtime.environment import command_env
-from release_captain.runtime.shell import Runner
+from release_captain.runtime.reaper import reaper
+from release_captain.runtime.shell import CommandResult, Ended, Runner, Running
 from release_captain.state import version_name
 from release_captain.store import StartedStep
 
@@ -30,6 +30,8 @@ class StepResult(Struct, frozen=True, kw_only=True):
     passed: bool
     exit_code: int | None
     detail: str
+    #: Cut off by a cancellation (a rollback pre-empting it, or the engine stopping).
+    cancelled: bool = False
 
 
 class VersionFacts(Struct, frozen=True, kw_only=True):
@@ -41,7 +43,7 @@ class VersionFacts(Struct, frozen=True, kw_only=True):
 
 
 class StepExecutor:
-    """Runs deploy and approval commands for started steps."""
+    """Starts deploy and approval commands for started steps."""
 
     def __init__(
         self,
@@ -55,24 +57,74 @@ class StepExecutor:
         self._runner = runner
         self._artefacts = artefacts
         self._base_env = dict(os.environ if base_env is None else base_env)
-        self._materialise_lock = threading.Lock()
 
-    def execute(
-        self, started: StartedStep, facts: VersionFacts, *, cancel: threading.Event | None = None
-    ) -> StepResult:
-        """Run the step's command and say how it ended."""
+    def start_all(
+        self,
+        steps: Sequence[tuple[StartedStep, VersionFacts]],
+        on_end: Callable[[StepResult], None],
+    ) -> dict[int, Running]:
+        """Start the command of each step; `on_end` gets each one's result, from the
+        reaper's thread (or at once, for a step that could not start).
+
+        Each version's artefacts are verified and laid out once for the whole batch,
+        just before its commands start, so twenty targets deployed together cost one
+        check of the bytes, not twenty.
+        """
+        folders: dict[int, Path | CaptainError] = {}
+        running: dict[int, Running] = {}
+        with reaper().batch():
+            return self._start_each(steps, on_end, folders, running)
+
+    def _start_each(
+        self,
+        steps: Sequence[tuple[StartedStep, VersionFacts]],
+        on_end: Callable[[StepResult], None],
+        folders: dict[int, Path | CaptainError],
+        running: dict[int, Running],
+    ) -> dict[int, Running]:
+        for started, facts in steps:
+            if facts.number not in folders:
+                folders[facts.number] = self._materialise(facts)
+            try:
+                running[started.step_id] = self._start(
+                    started, facts, folders[facts.number], on_end
+                )
+            except Exception as error:  # noqa: BLE001 - a result must always be recorded
+                on_end(
+                    StepResult(
+                        step_id=started.step_id,
+                        passed=False,
+                        exit_code=None,
+                        detail=f"the captain failed to run the step: {error!r}",
+                    )
+                )
+        return running
+
+    def _materialise(self, facts: VersionFacts) -> Path | CaptainError:
+        try:
+            return self._artefacts.materialise(version_name(facts.number), facts.artefacts)
+        except CaptainError as error:
+            return error
+
+    def _start(
+        self,
+        started: StartedStep,
+        facts: VersionFacts,
+        folder: Path | CaptainError,
+        on_end: Callable[[StepResult], None],
+    ) -> Running:
         decision = started.decision
+        if isinstance(folder, CaptainError):
+            self._note(started.log, f"# {folder}")
+            on_end(
+                StepResult(
+                    step_id=started.step_id, passed=False, exit_code=None, detail=str(folder)
+                )
+            )
+            return Ended()
         stage = self._pipeline.stage(decision.stage)
         assert stage is not None, decision.stage
         step = decision.step
-        try:
-            with self._materialise_lock:
-                folder = self._artefacts.materialise(version_name(facts.number), facts.artefacts)
-        except CaptainError as error:
-            self._note(started.log, f"# {error}")
-            return StepResult(
-                step_id=started.step_id, passed=False, exit_code=None, detail=str(error)
-            )
         match step.kind:
             case "deploy" | "rollback":
                 command, timeout, action = stage.deploy, stage.timeout, step.kind
@@ -84,19 +136,25 @@ class StepExecutor:
         env = self._env(
             stage, decision.target, facts, folder, action, step.onebox, decision.previous
         )
-        result = self._runner.run(
+
+        def ended(result: CommandResult) -> None:
+            on_end(
+                StepResult(
+                    step_id=started.step_id,
+                    passed=result.ok,
+                    exit_code=result.exit_code,
+                    detail=result.describe(),
+                    cancelled=result.cancelled,
+                )
+            )
+
+        return self._runner.start(
             command,
             cwd=self._pipeline.root,
             env=env,
             timeout=timeout,
             log=started.log,
-            cancel=cancel,
-        )
-        return StepResult(
-            step_id=started.step_id,
-            passed=result.ok,
-            exit_code=result.exit_code,
-            detail=result.describe(),
+            on_end=ended,
         )
 
     def _env(

@@ -42,7 +42,7 @@ from release_captain.runtime.doorbell import Doorbell
 from release_captain.runtime.execution import StepExecutor, StepResult, VersionFacts
 from release_captain.runtime.git import GitSource
 from release_captain.runtime.monitors import MonitorEvaluator, MonitorResult, Where
-from release_captain.runtime.shell import Runner, ShellRunner
+from release_captain.runtime.shell import Runner, Running, ShellRunner
 from release_captain.runtime.watcher import RefWatcher
 from release_captain.state import version_name
 from release_captain.store import (
@@ -141,7 +141,8 @@ class Reconciler:
         )
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._running: set[int | str] = set()
-        self._cancels: dict[int, threading.Event] = {}
+        #: The running commands of steps, by step id (to cancel them).
+        self._processes: dict[int, Running] = {}
         self._build_cancels: dict[int, threading.Event] = {}
         self._facts: dict[int, VersionFacts] = {}
         self._watcher: RefWatcher | None = None
@@ -191,9 +192,13 @@ class Reconciler:
         if self._doorbell is not None:
             self._doorbell.stop()
         self._stopping = True
-        for cancel in [*self._cancels.values(), *self._build_cancels.values()]:
+        for running in self._processes.values():
+            running.cancel()
+        for cancel in self._build_cancels.values():
             cancel.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        for running in list(self._processes.values()):
+            running.wait()
         self._drain()
         now = self.clock()
         self.store.recover(now=now)
@@ -222,8 +227,7 @@ class Reconciler:
     def execute(self, started: Sequence[StartedStep]) -> None:
         """Run already-recorded steps to their end and record the results, without
         deciding anything else (a rollback done by `captain rollback` with no engine)."""
-        for step in started:
-            self._launch(step)
+        self._launch_all(started)
         ids = {s.step_id for s in started}
         while ids & self._running:
             self._wait(MAX_IDLE_WAIT, threading.Event())
@@ -265,8 +269,7 @@ class Reconciler:
             outcome = decide(self.pipeline, state, self.clock())
             if not outcome.decisions:
                 return outcome
-            for started in self.store.apply(outcome.decisions, now=self.clock()):
-                self._launch(started)
+            self._launch_all(self.store.apply(outcome.decisions, now=self.clock()))
             self._report()
             if all(_waits_for_an_outcome(d) for d in outcome.decisions):
                 # Nothing decided can enable another decision before a process reports
@@ -275,7 +278,30 @@ class Reconciler:
                 return replace(outcome, decisions=(), busy=True)
         raise RuntimeError("the engine kept deciding without the state changing")
 
-    def _launch(self, started: Started) -> None:
+    def _launch_all(self, started: Sequence[Started]) -> None:
+        """Act on recorded decisions: start the steps' commands together (each version's
+        artefacts checked once), everything else one by one."""
+        steps: list[tuple[StartedStep, VersionFacts]] = []
+        for item in started:
+            if not isinstance(item, StartedStep):
+                self._launch(item)
+            elif item.decision.step.kind in ("deploy", "run", "rollback"):
+                # Other steps (waits, sign-offs, bakes) run no command of their own.
+                self._running.add(item.step_id)
+                decision = item.decision
+                version = decision.to if decision.to is not None else decision.version
+                steps.append((item, self._facts_of(version)))
+        if steps:
+            self._processes.update(self._executor.start_all(steps, self._step_ended))
+
+    def _step_ended(self, result: StepResult) -> None:
+        """From the reaper's thread: hand a step's result to the loop. A step cut off
+        because the engine is stopping is left unrecorded; `recover` marks it
+        interrupted, and it runs again at the next start."""
+        if not (self._stopping and result.cancelled):
+            self._queue.put(result)
+
+    def _launch(self, started: StartedCheck | StartedAlarmCheck | StartedBuild) -> None:
         if isinstance(started, StartedCheck):
             self._running.add(f"check-{started.step_id}")
             where = self._where(started.stage, started.target, started.version, started.onebox)
@@ -298,29 +324,7 @@ class Reconciler:
             }
             heads = self.store.version_heads(started.version)
             cancel = self._build_cancels[started.version] = threading.Event()
-            future = self._pool.submit(self._build, started, heads, env, cancel)
-        else:
-            if started.decision.step.kind not in ("deploy", "run", "rollback"):
-                return
-            self._running.add(started.step_id)
-            cancel = self._cancels[started.step_id] = threading.Event()
-            decision = started.decision
-            facts = self._facts_of(decision.to if decision.to is not None else decision.version)
-            future = self._pool.submit(self._execute, started, facts, cancel)
-        del future
-
-    def _execute(self, started: StartedStep, facts: VersionFacts, cancel: threading.Event) -> None:
-        try:
-            result = self._executor.execute(started, facts, cancel=cancel)
-        except Exception as error:  # noqa: BLE001 - a result must always be recorded
-            result = StepResult(
-                step_id=started.step_id,
-                passed=False,
-                exit_code=None,
-                detail=f"the captain failed to run the step: {error!r}",
-            )
-        if not (self._stopping and cancel.is_set()):
-            self._queue.put(result)
+            self._pool.submit(self._build, started, heads, env, cancel)
 
     def _build(
         self,
@@ -416,7 +420,7 @@ class Reconciler:
         match item:
             case StepResult():
                 self._running.discard(item.step_id)
-                self._cancels.pop(item.step_id, None)
+                self._processes.pop(item.step_id, None)
                 self.store.finish_step(
                     item.step_id,
                     passed=item.passed,
@@ -485,11 +489,10 @@ class Reconciler:
                     )
             if result is not None:
                 for step_id in result.cancel:
-                    cancel = self._cancels.get(step_id)
-                    if cancel is not None:
-                        cancel.set()
-                for started in result.started:
-                    self._launch(started)
+                    running = self._processes.get(step_id)
+                    if running is not None:
+                        running.cancel()
+                self._launch_all(result.started)
         self._report()
 
     # -- sources -----------------------------------------------------------------------

@@ -9,23 +9,20 @@ seam is the `Runner` protocol, so the loop can run on a scripted fake in tests.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import select
 import signal
 import subprocess
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol
 
 from msgspec import Struct
 
-#: How often a running command looks at its cancel event.
+from release_captain.runtime.reaper import Child, Ending, reaper
+
+#: How often `run` looks at its cancel event.
 _CANCEL_POLL = 0.05
-#: How often the group is checked for survivors during the kill grace.
-_GRACE_POLL = 0.01
 
 
 class CommandResult(Struct, frozen=True, kw_only=True):
@@ -73,27 +70,20 @@ _SHELL_CODES = {
 }
 
 
+class Running(Protocol):
+    """A command that was started and may still run."""
+
+    def cancel(self) -> None:
+        """Cut it off: its whole process group is killed; its end is still reported."""
+        ...
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until its end has been reported; True when it has."""
+        ...
+
+
 class Runner(Protocol):
-    """Runs one command; `ShellRunner` for real, a scripted fake in tests."""
-
-    def run(
-        self,
-        command: str,
-        *,
-        cwd: Path,
-        env: Mapping[str, str],
-        timeout: float,
-        log: Path,
-        cancel: threading.Event | None = None,
-    ) -> CommandResult: ...
-
-
-class ShellRunner:
-    """Runs commands under `/bin/sh -c`, each in its own process group."""
-
-    def __init__(self, *, kill_grace: float = 2.0) -> None:
-        #: Seconds between SIGTERM and SIGKILL for a group that is cut off.
-        self.kill_grace = kill_grace
+    """Runs commands; `ShellRunner` for real, a scripted fake in tests."""
 
     def run(
         self,
@@ -106,20 +96,62 @@ class ShellRunner:
         cancel: threading.Event | None = None,
     ) -> CommandResult:
         """Run `command` to its end, its timeout, or until `cancel` is set."""
+        ...
+
+    def start(
+        self,
+        command: str,
+        *,
+        cwd: Path,
+        env: Mapping[str, str],
+        timeout: float,
+        log: Path,
+        on_end: Callable[[CommandResult], None],
+    ) -> Running:
+        """Start `command` and return at once; `on_end` gets its result, from another
+        thread (or from this call, when it could not start)."""
+        ...
+
+
+class Ended:
+    """A command that is already over: it could not start, or a fake ran it inline."""
+
+    def cancel(self) -> None:
+        return None
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return True
+
+
+class ShellRunner:
+    """Runs commands under `/bin/sh -c`, each in its own process group.
+
+    The caller's thread starts the shell; the process-wide reaper thread waits for it,
+    enforces its time limit and reports its end, so a hundred running commands cost a
+    hundred processes and one thread.
+    """
+
+    def __init__(self, *, kill_grace: float = 2.0) -> None:
+        #: Seconds between SIGTERM and SIGKILL for a group that is cut off.
+        self.kill_grace = kill_grace
+
+    def start(
+        self,
+        command: str,
+        *,
+        cwd: Path,
+        env: Mapping[str, str],
+        timeout: float,
+        log: Path,
+        on_end: Callable[[CommandResult], None],
+    ) -> Running:
+        """Start `command`; `on_end` gets its result when it ends, times out or is
+        cancelled (after its whole group is gone)."""
         log.parent.mkdir(parents=True, exist_ok=True)
-        started = time.monotonic()
-        with open(log, "ab", buffering=0) as out:
+        out = open(log, "ab", buffering=0)  # noqa: SIM115 - closed when the command ends
+        try:
             out.write(f"$ {command}\n".encode())
-            if cancel is not None and cancel.is_set():
-                out.write(b"# cancelled before it started\n")
-                return CommandResult(
-                    exit_code=None,
-                    timed_out=False,
-                    cancelled=True,
-                    duration=0.0,
-                    log=log,
-                    timeout=timeout,
-                )
+            started = time.monotonic()
             try:
                 proc = subprocess.Popen(
                     ["/bin/sh", "-c", command],
@@ -133,142 +165,106 @@ class ShellRunner:
             except OSError as error:
                 reason = _start_failure(error, cwd)
                 out.write(f"# could not start: {reason}\n".encode())
-                return CommandResult(
-                    exit_code=None,
-                    timed_out=False,
-                    cancelled=False,
-                    duration=time.monotonic() - started,
-                    log=log,
-                    timeout=timeout,
-                    error=reason,
-                )
-            try:
-                ended = _wait(proc, started + timeout, cancel)
-            except BaseException:
-                # Interrupted (KeyboardInterrupt in the caller): never leave it running.
-                self._kill_group(proc)
-                raise
-            if ended:
-                duration = time.monotonic() - started
-                code = proc.returncode
-                if code >= 0:
-                    out.write(f"# exited {code} after {duration:.2f}s\n".encode())
-                    return CommandResult(
-                        exit_code=code,
+                out.close()
+                on_end(
+                    CommandResult(
+                        exit_code=None,
                         timed_out=False,
                         cancelled=False,
-                        duration=duration,
+                        duration=time.monotonic() - started,
                         log=log,
                         timeout=timeout,
+                        error=reason,
                     )
-                out.write(f"# killed by {_signal_name(-code)} after {duration:.2f}s\n".encode())
-                return CommandResult(
-                    exit_code=None,
-                    timed_out=False,
-                    cancelled=False,
-                    duration=duration,
-                    log=log,
-                    timeout=timeout,
-                    signal=-code,
                 )
-            timed_out = not (cancel is not None and cancel.is_set())
-            self._kill_group(proc)
-            duration = time.monotonic() - started
-            why = f"timed out after {_seconds(timeout)}" if timed_out else "cancelled"
-            out.write(f"# {why}: process group killed\n".encode())
+                return Ended()
+        except BaseException:
+            out.close()
+            raise
+
+        def ended(ending: Ending) -> None:
+            try:
+                result = _result(ending, log, timeout)
+                out.write(f"# {_log_line(result)}\n".encode())
+            finally:
+                out.close()
+            on_end(result)
+
+        child = Child(
+            proc,
+            started=started,
+            deadline=started + timeout,
+            grace=self.kill_grace,
+            on_end=ended,
+        )
+        reaper().watch(child)
+        return child
+
+    def run(
+        self,
+        command: str,
+        *,
+        cwd: Path,
+        env: Mapping[str, str],
+        timeout: float,
+        log: Path,
+        cancel: threading.Event | None = None,
+    ) -> CommandResult:
+        """Run `command` to its end, its timeout, or until `cancel` is set."""
+        if cancel is not None and cancel.is_set():
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with open(log, "ab", buffering=0) as out:
+                out.write(f"$ {command}\n# cancelled before it started\n".encode())
             return CommandResult(
                 exit_code=None,
-                timed_out=timed_out,
-                cancelled=not timed_out,
-                duration=duration,
+                timed_out=False,
+                cancelled=True,
+                duration=0.0,
                 log=log,
                 timeout=timeout,
             )
-
-    def _kill_group(self, proc: subprocess.Popen[bytes]) -> None:
-        """SIGTERM the group, then SIGKILL whatever is still alive after the grace."""
-        pgid = proc.pid  # start_new_session: the shell leads its own group
-        _signal_group(pgid, signal.SIGTERM)
-        deadline = time.monotonic() + self.kill_grace
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=self.kill_grace)
-        while _group_alive(pgid) and time.monotonic() < deadline:
-            time.sleep(_GRACE_POLL)
-        if _group_alive(pgid):
-            _signal_group(pgid, signal.SIGKILL)
-        # Past SIGKILL only a process stuck in the kernel remains; nothing more to do.
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=max(self.kill_grace, 1.0))
-
-
-def _wait(proc: subprocess.Popen[bytes], deadline: float, cancel: threading.Event | None) -> bool:
-    """Wait for the process until `deadline` or `cancel`; True when it exited."""
-    try:
-        pidfd = os.pidfd_open(proc.pid)
-    except (AttributeError, OSError):
-        pidfd = None
-    try:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return proc.poll() is not None
-            step = remaining if cancel is None else min(remaining, _CANCEL_POLL)
-            if pidfd is not None:
-                # Wakes exactly when the process exits: no sleep-polling on the fast path.
-                if _readable(pidfd, step):
-                    proc.wait()
-                    return True
-            else:
-                try:
-                    proc.wait(timeout=step)
-                    return True
-                except subprocess.TimeoutExpired:
-                    pass
-            if cancel is not None and cancel.is_set():
-                return proc.poll() is not None
-    finally:
-        if pidfd is not None:
-            os.close(pidfd)
-
-
-def _readable(fd: int, seconds: float) -> bool:
-    poller = select.poll()
-    poller.register(fd, select.POLLIN)
-    return bool(poller.poll(max(0, int(seconds * 1000) + 1)))
-
-
-def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, sig)
-
-
-def _group_alive(pgid: int) -> bool:
-    """True while a process of the group is alive.
-
-    Zombies do not count: an orphaned grandchild is dead once killed, even if the
-    system's reaper takes its time to collect it.
-    """
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return True
-    for entry in os.scandir(proc):
-        if not entry.name.isdigit():
-            continue
+        results: list[CommandResult] = []
+        running = self.start(
+            command, cwd=cwd, env=env, timeout=timeout, log=log, on_end=results.append
+        )
         try:
-            stat = Path(entry.path, "stat").read_text()
-        except OSError:
-            continue
-        # The name in parentheses may hold spaces; the fields after it do not.
-        fields = stat[stat.rfind(")") + 2 :].split()
-        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
-            return True
-    return False
+            while not running.wait(None if cancel is None else _CANCEL_POLL):
+                if cancel is not None and cancel.is_set():
+                    running.cancel()
+        except BaseException:
+            # Interrupted (KeyboardInterrupt in the caller): never leave it running.
+            running.cancel()
+            running.wait()
+            raise
+        return results[0]
+
+
+def _result(ending: Ending, log: Path, timeout: float) -> CommandResult:
+    """The result of a command from how the reaper saw it end."""
+    code = ending.returncode
+    killed = ending.timed_out or ending.cancelled
+    return CommandResult(
+        exit_code=code if code is not None and code >= 0 and not killed else None,
+        timed_out=ending.timed_out,
+        cancelled=ending.cancelled,
+        duration=ending.duration,
+        log=log,
+        timeout=timeout,
+        signal=-code if code is not None and code < 0 and not killed else None,
+    )
+
+
+def _log_line(result: CommandResult) -> str:
+    """The line closing a command's output in its log."""
+    if result.timed_out:
+        return f"timed out after {_seconds(result.timeout)}: process group killed"
+    if result.cancelled:
+        return "cancelled: process group killed"
+    if result.exit_code is not None:
+        return f"exited {result.exit_code} after {result.duration:.2f}s"
+    if result.signal is not None:
+        return f"killed by {_signal_name(result.signal)} after {result.duration:.2f}s"
+    return f"ended without an exit status after {result.duration:.2f}s"
 
 
 def _start_failure(error: OSError, cwd: Path) -> str:

@@ -165,3 +165,64 @@ def test_log_parent_folders_are_created(tmp_path: Path, command: str) -> None:
     log = tmp_path / "a" / "b" / "c.log"
     assert run(tmp_path, command, log=log).ok
     assert log.read_text().startswith(f"$ {command}\n")
+
+
+def test_start_returns_while_the_command_runs_and_reports_its_end(tmp_path: Path) -> None:
+    ended: list[object] = []
+    done = threading.Event()
+    go = tmp_path / "go"
+    running = ShellRunner().start(
+        f"while [ ! -e {go} ]; do sleep 0.01; done; exit 3",
+        cwd=tmp_path,
+        env=dict(os.environ),
+        timeout=10,
+        log=tmp_path / "logs" / "step.log",
+        on_end=lambda result: (ended.append(result), done.set()),
+    )
+    assert not running.wait(0.1) and ended == []
+    go.touch()
+    assert done.wait(5) and running.wait(5)
+    (result,) = ended
+    assert result.exit_code == 3  # type: ignore[attr-defined]
+
+
+def test_many_running_commands_share_one_waiting_thread(tmp_path: Path) -> None:
+    go = tmp_path / "go"
+    before = threading.active_count()
+    results: list[object] = []
+    runner = ShellRunner()
+    handles = [
+        runner.start(
+            f"while [ ! -e {go} ]; do sleep 0.01; done; exit {i % 3}",
+            cwd=tmp_path,
+            env=dict(os.environ),
+            timeout=10,
+            log=tmp_path / "logs" / f"{i}.log",
+            on_end=results.append,
+        )
+        for i in range(30)
+    ]
+    # At most the reaper's own thread was added (none if an earlier test started it).
+    assert threading.active_count() <= before + 1
+    go.touch()
+    assert all(h.wait(5) for h in handles)
+    assert sorted(r.exit_code for r in results) == sorted(i % 3 for i in range(30))  # type: ignore[attr-defined]
+
+
+def test_cancelling_a_started_command_kills_its_group(tmp_path: Path) -> None:
+    pidfile = tmp_path / "pgid"
+    results: list[object] = []
+    running = ShellRunner(kill_grace=0.2).start(
+        f"echo $$ > {pidfile}; sleep 100 & wait",
+        cwd=tmp_path,
+        env=dict(os.environ),
+        timeout=30,
+        log=tmp_path / "logs" / "step.log",
+        on_end=results.append,
+    )
+    pgid = read_pid(pidfile)
+    running.cancel()
+    assert running.wait(5)
+    (result,) = results
+    assert result.cancelled and not result.timed_out  # type: ignore[attr-defined]
+    assert not group_has_live_process(pgid)
