@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 
 from release_captain.config.model import Pipeline
 from release_captain.errors import CaptainError
-from release_captain.runtime.git import GitSource
+from release_captain.runtime.git import CommitInfo, GitSource
 from release_captain.store import CommitRow, Store
 
 
@@ -45,22 +45,25 @@ class Detector:
         if all(recorded.get(name) == sha for name, sha in heads.items()):
             return None
         commits: list[CommitRow] = []
+        seen: dict[str, CommitInfo] = {}
         for name, sha in heads.items():
             if recorded.get(name) == sha:
                 continue
-            git = self._sources[name]
-            commits += [
-                CommitRow(
-                    source=name,
-                    sha=c.sha,
-                    author=c.author,
-                    summary=c.message.splitlines()[0] if c.message else "",
-                    committed_at=c.committed_at,
+            for c in self._sources[name].commits_between(recorded.get(name), sha):
+                seen.setdefault(c.sha, c)
+                commits.append(
+                    CommitRow(
+                        source=name,
+                        sha=c.sha,
+                        author=c.author,
+                        summary=c.message.splitlines()[0] if c.message else "",
+                        committed_at=c.committed_at,
+                    )
                 )
-                for c in git.commits_between(recorded.get(name), sha)
-            ]
         primary = self._pipeline.primary.name
-        head = self._sources[primary].commit(heads[primary])
+        # The primary's head is the newest commit just listed, unless only another
+        # source moved: then it is read on its own.
+        head = seen.get(heads[primary]) or self._sources[primary].commit(heads[primary])
         return self._store.record_version(
             heads=heads,
             primary=primary,

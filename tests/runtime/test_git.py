@@ -44,6 +44,29 @@ def test_head_reads_packed_refs_and_branches_with_slashes(repo: Path) -> None:
     assert local(repo, branch="release/1.x").head() == sha
 
 
+def test_a_loose_ref_written_after_packing_wins(repo: Path) -> None:
+    git(repo, "pack-refs", "--all")
+    newer = commit(repo, {"app.py": "print(3)\n"}, "after packing")
+    assert local(repo).head() == newer
+
+
+def test_head_is_read_from_the_ref_files_without_starting_git(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = local(repo)
+    source.prepare()
+    expected = git(repo, "rev-parse", "main")
+    started: list[object] = []
+    monkeypatch.setattr("subprocess.run", lambda *a, **k: started.append(a))
+    assert source.head() == expected
+    assert started == []
+
+
+def test_a_symbolic_branch_is_resolved_by_git(repo: Path) -> None:
+    git(repo, "symbolic-ref", "refs/heads/alias", "refs/heads/main")
+    assert local(repo, branch="alias").head() == git(repo, "rev-parse", "main")
+
+
 def test_missing_branch_is_none(repo: Path) -> None:
     assert local(repo, branch="develop").head() is None
 
