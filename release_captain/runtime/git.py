@@ -189,6 +189,9 @@ class GitSource:
                 "--quiet",
                 "--shared",
                 "--no-checkout",
+                # No template: hook samples and the like are files to write and remove
+                # for every build (hooks never run here anyway).
+                "--template=",
                 str(self.source.path),
                 str(dest),
                 doing=f"cloning {self.source.path} into {dest}",

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from msgspec import Struct
 
@@ -147,8 +147,7 @@ class ShellRunner:
     ) -> Running:
         """Start `command`; `on_end` gets its result when it ends, times out or is
         cancelled (after its whole group is gone)."""
-        log.parent.mkdir(parents=True, exist_ok=True)
-        out = open(log, "ab", buffering=0)  # noqa: SIM115 - closed when the command ends
+        out = _open_log(log)
         try:
             out.write(f"$ {command}\n".encode())
             started = time.monotonic()
@@ -237,6 +236,16 @@ class ShellRunner:
             running.wait()
             raise
         return results[0]
+
+
+def _open_log(log: Path) -> BinaryIO:
+    """The log opened for appending; its folder is made only when missing (the second
+    step of a target finds it there)."""
+    try:
+        return open(log, "ab", buffering=0)  # noqa: SIM115 - the caller closes it
+    except FileNotFoundError:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        return open(log, "ab", buffering=0)  # noqa: SIM115 - the caller closes it
 
 
 def _result(ending: Ending, log: Path, timeout: float) -> CommandResult:
