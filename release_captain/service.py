@@ -311,7 +311,15 @@ class Captain:
         lock.acquire()
         try:
             reconciler = Reconciler(
-                self.pipeline, store, clock=self.clock, on_event=on_event, runner=self._runner
+                self.pipeline,
+                store,
+                clock=self.clock,
+                on_event=on_event,
+                runner=self._runner,
+                # A run that ends once idle reads the sources each poll and once more
+                # before it ends; file watches would only cost it their set-up and
+                # teardown (~20 ms of inotify at exit).
+                watch=not until_idle,
             )
             reconciler.run(until_idle=until_idle, stop=stop)
         finally:

@@ -218,7 +218,7 @@ class Reconciler:
         try:
             while not stop.is_set():
                 outcome = self.tick()
-                if until_idle and self.idle(outcome):
+                if until_idle and self.idle(outcome) and not self._new_version():
                     break
                 self._wait(self._timeout(outcome), stop)
         finally:
@@ -258,6 +258,11 @@ class Reconciler:
             and self._queue.empty()
             and not self._fetching
         )
+
+    def _new_version(self) -> bool:
+        """Look at the sources once more before ending idle: True when a commit arrived
+        since the last look (it is recorded, and the loop goes on to build it)."""
+        return self._detector.detect() is not None
 
     def quiet(self) -> bool:
         """True when no finished work waits in the queue to be recorded."""

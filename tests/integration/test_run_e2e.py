@@ -128,6 +128,23 @@ def test_commit_text_is_never_executed(project: Project, engines: list) -> None:
         assert not list(folder.rglob("PWNED*")), folder
 
 
+def test_until_idle_builds_a_commit_made_while_it_ran(project: Project) -> None:
+    # The first version's beta deploy commits again: a run that ends once idle must
+    # not end before it has built and promoted that commit too (it sets up no file
+    # watch, and the source's poll is 10 s).
+    write_project(project)
+    (project.root / "deploy.sh").write_text(
+        DEPLOY
+        + 'if [ "$CAPTAIN_VERSION" = v1 ] && [ "$CAPTAIN_STAGE" = beta ]; then\n'
+        + f'  cd "{project.repo}" && echo two > app.txt && git commit -qam "during the run"\n'
+        + "fi\n"
+    )
+    project.commit("first", **{"app.txt": "one\n"})
+    done = project.captain("run", "--headless", "--until-idle", timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert stage_of(project.status(), "prod-wave-3")["passed"] == "v2"
+
+
 def test_a_failed_build_enters_no_stage_and_the_previous_version_stays(project: Project) -> None:
     write_project(project)
     project.commit("good", **{"app.txt": "good\n"})
