@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -210,10 +209,6 @@ class Reconciler:
     def run(self, *, until_idle: bool = False, stop: threading.Event | None = None) -> None:
         """Reconcile until `stop` is set, or until idle when `until_idle`."""
         stop = stop or threading.Event()
-        # Worker threads wake together when parallel steps end; a short GIL switch
-        # interval lets the loop record and start the next steps without queueing behind
-        # them for 5 ms each (the default), which is the latency users see between steps.
-        sys.setswitchinterval(0.0005)
         self.start()
         try:
             while not stop.is_set():
