@@ -8,7 +8,6 @@ window (their evaluation at run time lives elsewhere and reuses `windows_syntax`
 
 from __future__ import annotations
 
-import zoneinfo
 from functools import cache
 
 from release_captain.config.model import Blocker
@@ -35,6 +34,8 @@ def calendar_problem(code: str) -> str | None:
 def timezone_problem(name: str) -> str | None:
     """Why `name` is not an IANA time zone, or None."""
     try:
+        import zoneinfo  # here: only a pipeline with blockers needs time zones
+
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         hint = close_hint(name, zoneinfo.available_timezones())

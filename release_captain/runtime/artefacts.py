@@ -8,17 +8,19 @@ store file that was altered or lost fails the deployment instead of shipping.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
-import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from msgspec import Struct
 
 from release_captain.errors import CaptainError
+
+if TYPE_CHECKING:
+    import hashlib
 
 _CHUNK = 1024 * 1024
 
@@ -99,10 +101,12 @@ class ArtefactStore:
         if dest.is_file() and _hash(dest)[0] == digest:
             return StoredArtefact(name=name, sha256=digest, size=size)
         folder.mkdir(parents=True, exist_ok=True)
+        import tempfile  # here, not at start-up: most engine starts store nothing
+
         handle, temp_name = tempfile.mkstemp(dir=folder, prefix=".incoming-")
         temp = Path(temp_name)
         try:
-            copied = hashlib.sha256()
+            copied = _sha256()
             with open(path, "rb") as source, os.fdopen(handle, "wb") as target:
                 while chunk := source.read(_CHUNK):
                     copied.update(chunk)
@@ -149,7 +153,7 @@ def _matches(out_dir: Path, pattern: str) -> list[Path]:
 
 
 def _hash(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
+    digest = _sha256()
     size = 0
     with open(path, "rb") as handle:
         while chunk := handle.read(_CHUNK):
@@ -200,3 +204,11 @@ def _fsync_folder(folder: Path) -> None:
 
 def _short(digest: str) -> str:
     return f"{digest[:12]}…"
+
+
+def _sha256() -> hashlib._Hash:
+    """A new SHA-256; hashlib (and OpenSSL behind it, ~4 ms) is loaded on first use, so
+    an engine start that hashes nothing does not pay for it."""
+    import hashlib
+
+    return hashlib.sha256()
