@@ -1,8 +1,8 @@
 """Provides `captain validate` and `captain run`: checking the pipeline and running the
 engine with one progress line per event."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: typer reads these signatures at every
+# start, and string annotations made it eval each one again (~12 ms of `--help`).
 import os
 import signal
 import sys

@@ -1,8 +1,8 @@
 """Provides `captain tui`: the TUI over the state, whether an engine runs in another
 terminal or none does."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: typer reads these signatures at every
+# start, and string annotations made it eval each one again (~12 ms of `--help`).
 from typing import Annotated
 
 import typer
