@@ -247,3 +247,18 @@ def make_project(folder: Path, pipeline_toml: str, *, commits: int = 1) -> Path:
 def reset_state(folder: Path) -> None:
     """Remove the project's state directory, so the next `captain run` starts afresh."""
     shutil.rmtree(folder / ".captain", ignore_errors=True)
+
+
+def interpreter_floor(cwd: Path) -> float:
+    """Milliseconds of one `python -c pass`: the machine's state beside a measurement.
+
+    On a shared host the same run can take 1.5× longer in a busy spell; a figure read
+    next to this one says which spell it was measured in."""
+    timed = timed_run([sys.executable, "-c", "pass"], cwd=cwd, timeout=30)
+    return timed.seconds * 1000
+
+
+def floor_figure(bench: str, samples: list[float], label: str = "") -> Figure:
+    """The info row of `interpreter_floor` samples taken during a benchmark."""
+    name = "↳ python -c pass beside these runs" + (f", {label}" if label else "")
+    return Figure(bench=bench, name=name, unit="ms", samples=samples)

@@ -17,6 +17,8 @@ from benchmarks.common import (
     Timed,
     captain_command,
     check,
+    floor_figure,
+    interpreter_floor,
     make_project,
     reset_state,
     stage_state,
@@ -56,10 +58,11 @@ def run_captain(folder: Path, shape: Shape) -> float:
     return run_captain_timed(folder, shape).seconds
 
 
-def measure(shape: Shape, repeat: int) -> tuple[list[float], list[float]]:
-    """(ideal seconds, captain seconds), one pair per repetition."""
+def measure(shape: Shape, repeat: int) -> tuple[list[float], list[float], list[float]]:
+    """(ideal seconds, captain seconds, interpreter floor ms), one of each per repetition."""
     ideal: list[float] = []
     captain: list[float] = []
+    floor: list[float] = []
     with temp_folder(NAME) as folder:
         make_project(folder, shape.toml())
         time_ideal(shape, folder / "ideal")
@@ -67,7 +70,8 @@ def measure(shape: Shape, repeat: int) -> tuple[list[float], list[float]]:
         for _ in range(repeat):
             ideal.append(time_ideal(shape, folder / "ideal").seconds)
             captain.append(run_captain(folder, shape))
-    return ideal, captain
+            floor.append(interpreter_floor(folder))
+    return ideal, captain, floor
 
 
 def run(repeat: int) -> list[Figure]:
@@ -76,7 +80,7 @@ def run(repeat: int) -> list[Figure]:
         ("reference pipeline", reference(), TARGET_REFERENCE),
         ("every command `true`", reference_true(), TARGET_TRUE),
     ):
-        ideal, captain = measure(shape, repeat)
+        ideal, captain, floor = measure(shape, repeat)
         figures += [
             Figure(
                 bench=NAME,
@@ -90,5 +94,6 @@ def run(repeat: int) -> list[Figure]:
             Figure(
                 bench=NAME, name=f"↳ captain run --until-idle, {label}", unit="s", samples=captain
             ),
+            floor_figure(NAME, floor, label),
         ]
     return figures

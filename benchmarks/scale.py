@@ -9,7 +9,13 @@ The peak RSS is `ru_maxrss` from `wait4` on the captain's process: its own peak 
 
 from __future__ import annotations
 
-from benchmarks.common import Figure, make_project, temp_folder
+from benchmarks.common import (
+    Figure,
+    floor_figure,
+    interpreter_floor,
+    make_project,
+    temp_folder,
+)
 from benchmarks.ideal import time_ideal
 from benchmarks.overhead import run_captain_timed
 from benchmarks.pipelines import scale
@@ -25,6 +31,7 @@ def run(repeat: int) -> list[Figure]:
     ideal: list[float] = []
     captain: list[float] = []
     rss: list[float] = []
+    floor: list[float] = []
     with temp_folder(NAME) as folder:
         make_project(folder, shape.toml())
         time_ideal(shape, folder / "ideal")
@@ -34,6 +41,7 @@ def run(repeat: int) -> list[Figure]:
             timed = run_captain_timed(folder, shape)
             captain.append(timed.seconds)
             rss.append(timed.peak_rss_mb)
+            floor.append(interpreter_floor(folder))
     return [
         Figure(
             bench=NAME,
@@ -45,6 +53,7 @@ def run(repeat: int) -> list[Figure]:
         ),
         Figure(bench=NAME, name="↳ ideal (bash &/wait)", unit="s", samples=ideal),
         Figure(bench=NAME, name="↳ captain run --until-idle", unit="s", samples=captain),
+        floor_figure(NAME, floor),
         Figure(
             bench=NAME,
             name="peak RSS of captain run",
