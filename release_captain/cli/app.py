@@ -114,8 +114,33 @@ def app_for(argv: list[str]) -> typer.Typer:
     return one
 
 
-def _group() -> None:
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("release-captain")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            number = "unknown"
+        typer.echo(f"captain {number}")
+        raise typer.Exit()
+
+
+def _group(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the captain's version and exit.",
+            callback=_show_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
     """A release captain for one machine."""
+
+
+app.callback()(_group)
 
 
 def main() -> None:

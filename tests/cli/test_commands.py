@@ -187,3 +187,13 @@ def test_the_one_command_app_gives_the_same_help_and_errors(command: str) -> Non
         whole = CliRunner().invoke(app, args)
         alone = CliRunner().invoke(app_for(args), args)
         assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output)
+
+
+def test_version_prints_the_installed_version() -> None:
+    from importlib.metadata import version
+
+    from release_captain.cli.app import app_for
+
+    result = CliRunner().invoke(app_for(["--version"]), ["--version"])
+    assert result.exit_code == 0
+    assert result.output == f"captain {version('release-captain')}\n"
