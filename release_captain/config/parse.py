@@ -18,7 +18,14 @@ from release_captain.config.blockers import read_blockers
 from release_captain.config.model import Build, Monitor, Pipeline, Source, Stage
 from release_captain.config.monitors import read_monitors
 from release_captain.config.placeholders import template_vars
-from release_captain.config.reader import Problems, Reference, Table, close_hint, key_path
+from release_captain.config.reader import (
+    Problems,
+    Reference,
+    Table,
+    close_hint,
+    env_name,
+    key_path,
+)
 from release_captain.config.stages import check_unique, expand, read_defaults, read_stage
 
 #: The top-level keys of pipeline.toml.
@@ -40,6 +47,7 @@ def _read_sources(doc: Table, root: Path, state_dir: Path) -> tuple[Source, ...]
         return ()
     sources: list[Source] = []
     seen: dict[str, str] = {}
+    by_variable: dict[str, str] = {}
     for table in tables:
         name = table.name()
         repo = table.str_("repo", None, required=True)
@@ -49,7 +57,10 @@ def _read_sources(doc: Table, root: Path, state_dir: Path) -> tuple[Source, ...]
         if name is not None:
             if name in seen:
                 table.problem("name", f"duplicate source '{name}' (also {seen[name]})")
+            elif problem := _variable_problem(name, by_variable):
+                table.problem("name", problem)
             seen.setdefault(name, table.path)
+            by_variable.setdefault(env_name(name), name)
         if name is None or repo is None:
             continue
         if is_url(repo):
@@ -62,6 +73,33 @@ def _read_sources(doc: Table, root: Path, state_dir: Path) -> tuple[Source, ...]
             Source(name=name, repo=repo, branch=branch, poll=poll, is_url=is_url(repo), path=path)
         )
     return tuple(sources)
+
+
+#: What a build's `CAPTAIN_COMMIT_<NAME>` already means for these names.
+_RESERVED_COMMIT_VARIABLES = {"MESSAGE": "the commit message", "AUTHOR": "the commit author"}
+
+
+def _variable_problem(name: str, by_variable: Mapping[str, str]) -> str | None:
+    """Why a source's name cannot be its `CAPTAIN_COMMIT_<NAME>`, or None.
+
+    Each source's commit reaches commands as `CAPTAIN_COMMIT_<NAME>` (and its checkout
+    as `CAPTAIN_SOURCE_<NAME>`), the name upper-cased with `-` and `.` made `_`: two
+    names that meet there, or a name that meets a variable builds already get, would
+    hand a command the wrong value without a word."""
+    variable = env_name(name)
+    if variable in _RESERVED_COMMIT_VARIABLES:
+        meaning = _RESERVED_COMMIT_VARIABLES[variable]
+        return (
+            f"source '{name}' would set CAPTAIN_COMMIT_{variable}, which builds get as "
+            f"{meaning}; choose another name"
+        )
+    other = by_variable.get(variable)
+    if other is not None:
+        return (
+            f"sources '{other}' and '{name}' would both set CAPTAIN_COMMIT_{variable}; "
+            "choose names that differ in more than '-', '.' and '_'"
+        )
+    return None
 
 
 def _read_build(doc: Table) -> Build:

@@ -102,6 +102,14 @@ def close_hint(word: str, candidates: Iterable[str]) -> str:
     return f"; did you mean '{matches[0]}'?" if matches else ""
 
 
+_NOT_ENV = re.compile(r"[^A-Z0-9_]")
+
+
+def env_name(name: str) -> str:
+    """A name as an environment variable suffix: `eu-west.1` -> `EU_WEST_1`."""
+    return _NOT_ENV.sub("_", name.upper())
+
+
 def name_problem(value: str) -> str | None:
     """Why `value` is not a valid name, or None when it is one."""
     if NAME_PATTERN.fullmatch(value):

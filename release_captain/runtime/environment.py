@@ -7,11 +7,12 @@ environment variable, never inside its command text (rule R12), so a message suc
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 
-_NOT_NAME = re.compile(r"[^A-Z0-9_]")
+from release_captain.config.reader import env_name
+
+__all__ = ["command_env", "env_name"]
 
 #: Variables the captain sets itself; an inherited value of one of them (a captain run
 #: from inside another captain's step) must not leak into a command that lacks it.
@@ -33,11 +34,6 @@ _OWN = frozenset(
     }
 )
 _OWN_PREFIXES = ("CAPTAIN_COMMIT_", "CAPTAIN_VAR_", "CAPTAIN_SOURCE_")
-
-
-def env_name(name: str) -> str:
-    """A name as an environment variable suffix: `eu-west.1` -> `EU_WEST_1`."""
-    return _NOT_NAME.sub("_", name.upper())
 
 
 def command_env(
