@@ -42,7 +42,9 @@ class Settings(Struct, frozen=True, kw_only=True):
     promotion: Promotion | None = None
     wave_promotion: Promotion | None = None
     approvals: tuple[Draft, ...] | None = None
-    onebox: tuple[Draft, ...] | None = None
+    #: The onebox's approvals; False when written `onebox = false` (a stage dropping the
+    #: onebox of `[defaults]`); None when not written.
+    onebox: tuple[Draft, ...] | Literal[False] | None = None
     bake_after: float | None = None
     blockers: tuple[str, ...] | None = None
     block_on_alarm: tuple[str, ...] | None = None
@@ -131,11 +133,16 @@ def read_settings(table: Table, refs: list[Reference]) -> Settings:
     promotion = table.choice("promotion", PROMOTIONS, None)
     wave_promotion = table.choice("wave_promotion", PROMOTIONS, None)
     approvals = read_approvals(table, "approvals", refs)
-    onebox = None
-    onebox_table = table.table("onebox", shape="a table like { approvals = [...] }")
-    if onebox_table is not None:
-        onebox = read_approvals(onebox_table, "approvals", refs) or ()
-        onebox_table.finish()
+    onebox: tuple[Draft, ...] | Literal[False] | None = None
+    if table.raw("onebox") is False:
+        onebox = False
+    else:
+        onebox_table = table.table(
+            "onebox", shape="a table like { approvals = [...] }, or false to have none"
+        )
+        if onebox_table is not None:
+            onebox = read_approvals(onebox_table, "approvals", refs) or ()
+            onebox_table.finish()
     return Settings(
         deploy=deploy,
         timeout=timeout,
@@ -255,7 +262,7 @@ def expand(spec: StageSpec, defaults: Settings, problems: Problems) -> list[Expa
         promotion=merged.promotion or "automatic",
         approvals=tuple(draft.for_stage(timeout) for draft in merged.approvals or ()),
         onebox=None
-        if onebox is None
+        if onebox is None or onebox is False
         else Onebox(approvals=tuple(d.for_stage(timeout) for d in onebox)),
         bake_after=merged.bake_after or 0.0,
         blockers=merged.blockers or (),

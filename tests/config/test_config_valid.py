@@ -239,3 +239,22 @@ def test_minimal_pipeline_defaults(tmp_path: Path) -> None:
         0,
     )
     assert (pipeline.monitors, pipeline.blockers) == ((), ())
+
+
+def test_a_stage_drops_the_onebox_of_its_defaults_with_false(tmp_path: Path) -> None:
+    onebox = {"approvals": [{"name": "smoke", "run": "true"}]}
+    data = {
+        "pipeline": {"name": "tiny"},
+        "sources": [{"name": "app", "repo": "/does/not/exist/yet"}],
+        "defaults": {"deploy": "true", "onebox": onebox},
+        "stages": [
+            {"name": "beta", "targets": ["local"], "onebox": False},
+            {"name": "prod", "waves": [["a"], ["b"]]},
+        ],
+    }
+    pipeline = parse_pipeline(data, path=tmp_path / "pipeline.toml")
+    beta, wave_1, wave_2 = pipeline.stages
+    assert beta.onebox is None
+    assert wave_1.onebox == wave_2.onebox
+    assert wave_1.onebox is not None
+    assert [a.name for a in wave_1.onebox.approvals] == ["smoke"]
