@@ -52,6 +52,8 @@ def _read_sources(doc: Table, root: Path, state_dir: Path) -> tuple[Source, ...]
         name = table.name()
         repo = table.str_("repo", None, required=True)
         branch = table.str_("branch", "main")
+        if problem := _branch_problem(branch):
+            table.problem("branch", problem)
         poll = table.duration("poll", 2.0, positive=True)
         table.finish()
         if name is not None:
@@ -73,6 +75,30 @@ def _read_sources(doc: Table, root: Path, state_dir: Path) -> tuple[Source, ...]
             Source(name=name, repo=repo, branch=branch, poll=poll, is_url=is_url(repo), path=path)
         )
     return tuple(sources)
+
+
+#: What git's check-ref-format refuses anywhere in a ref name.
+_NOT_IN_REF = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//")
+
+
+def _branch_problem(branch: str) -> str | None:
+    """Why `branch` cannot be a git branch name (git's check-ref-format rules), or None.
+
+    Caught here, `validate` says so at once; otherwise the engine would only ever find
+    no such branch."""
+    if branch.startswith("refs/heads/"):
+        return f"write the branch's own name, without refs/heads/ ('{branch[11:]}')"
+    parts = branch.split("/")
+    if (
+        not branch
+        or branch == "@"
+        or _NOT_IN_REF.search(branch)
+        or branch.startswith(("/", "-"))
+        or branch.endswith(("/", "."))
+        or any(part.startswith(".") or part.endswith(".lock") for part in parts)
+    ):
+        return f"'{branch}' is not a valid git branch name (see git check-ref-format)"
+    return None
 
 
 #: What a build's `CAPTAIN_COMMIT_<NAME>` already means for these names.
