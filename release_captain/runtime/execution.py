@@ -62,43 +62,35 @@ class StepExecutor:
         self,
         steps: Sequence[tuple[StartedStep, VersionFacts]],
         on_end: Callable[[StepResult], None],
-    ) -> dict[int, Running]:
-        """Start the command of each step; `on_end` gets each one's result, from the
-        reaper's thread (or at once, for a step that could not start).
+        running: dict[int, Running],
+    ) -> None:
+        """Start the command of each step, adding it to `running` as soon as it runs (so
+        an interruption midway still leaves every started command cancellable); `on_end`
+        gets each one's result, from the reaper's thread (or at once, for a step that
+        could not start).
 
         Each version's artefacts are verified and laid out once for the whole batch,
         just before its commands start, so twenty targets deployed together cost one
         check of the bytes, not twenty.
         """
         folders: dict[int, Path | CaptainError] = {}
-        running: dict[int, Running] = {}
         with reaper().batch():
-            return self._start_each(steps, on_end, folders, running)
-
-    def _start_each(
-        self,
-        steps: Sequence[tuple[StartedStep, VersionFacts]],
-        on_end: Callable[[StepResult], None],
-        folders: dict[int, Path | CaptainError],
-        running: dict[int, Running],
-    ) -> dict[int, Running]:
-        for started, facts in steps:
-            if facts.number not in folders:
-                folders[facts.number] = self._materialise(facts)
-            try:
-                running[started.step_id] = self._start(
-                    started, facts, folders[facts.number], on_end
-                )
-            except Exception as error:  # noqa: BLE001 - a result must always be recorded
-                on_end(
-                    StepResult(
-                        step_id=started.step_id,
-                        passed=False,
-                        exit_code=None,
-                        detail=f"the captain failed to run the step: {error!r}",
+            for started, facts in steps:
+                if facts.number not in folders:
+                    folders[facts.number] = self._materialise(facts)
+                try:
+                    running[started.step_id] = self._start(
+                        started, facts, folders[facts.number], on_end
                     )
-                )
-        return running
+                except Exception as error:  # noqa: BLE001 - a result must always be recorded
+                    on_end(
+                        StepResult(
+                            step_id=started.step_id,
+                            passed=False,
+                            exit_code=None,
+                            detail=f"the captain failed to run the step: {error!r}",
+                        )
+                    )
 
     def _materialise(self, facts: VersionFacts) -> Path | CaptainError:
         try:

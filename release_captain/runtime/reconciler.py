@@ -292,7 +292,7 @@ class Reconciler:
                 version = decision.to if decision.to is not None else decision.version
                 steps.append((item, self._facts_of(version)))
         if steps:
-            self._processes.update(self._executor.start_all(steps, self._step_ended))
+            self._executor.start_all(steps, self._step_ended, self._processes)
 
     def _step_ended(self, result: StepResult) -> None:
         """From the reaper's thread: hand a step's result to the loop. A step cut off
