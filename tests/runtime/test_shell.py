@@ -226,3 +226,40 @@ def test_cancelling_a_started_command_kills_its_group(tmp_path: Path) -> None:
     (result,) = results
     assert result.cancelled and not result.timed_out  # type: ignore[attr-defined]
     assert not group_has_live_process(pgid)
+
+
+def test_many_commands_past_their_time_limit_are_all_killed(tmp_path: Path) -> None:
+    results: list[object] = []
+    runner = ShellRunner(kill_grace=0.2)
+    handles = [
+        runner.start(
+            f"echo $$ > {tmp_path / f'pgid-{i}'}; sleep 30 & wait",
+            cwd=tmp_path,
+            env=dict(os.environ),
+            timeout=0.3,
+            log=tmp_path / "logs" / f"{i}.log",
+            on_end=results.append,
+        )
+        for i in range(20)
+    ]
+    assert all(h.wait(10) for h in handles)
+    assert len(results) == 20
+    assert all(r.timed_out for r in results)  # type: ignore[attr-defined]
+    assert not any(group_has_live_process(read_pid(tmp_path / f"pgid-{i}")) for i in range(20))
+
+
+def test_cancelling_a_command_that_already_ended_changes_nothing(tmp_path: Path) -> None:
+    results: list[object] = []
+    running = ShellRunner().start(
+        "exit 4",
+        cwd=tmp_path,
+        env=dict(os.environ),
+        timeout=10,
+        log=tmp_path / "logs" / "step.log",
+        on_end=results.append,
+    )
+    assert running.wait(5)
+    running.cancel()
+    time.sleep(0.05)
+    (result,) = results
+    assert result.exit_code == 4 and not result.cancelled  # type: ignore[attr-defined]
