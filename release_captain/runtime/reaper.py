@@ -164,8 +164,9 @@ class Reaper:
                     os.close(fd)
                     child.exited = True
             now = time.monotonic()
+            live = _LiveGroups()
             for child in list(self._children):
-                if self._advance(child, now):
+                if self._advance(child, now, live):
                     self._children.remove(child)
                     self._report(child)
 
@@ -180,7 +181,7 @@ class Reaper:
             return -1
         return max(0, int((min(moments) - time.monotonic()) * 1000) + 1)
 
-    def _advance(self, child: Child, now: float) -> bool:
+    def _advance(self, child: Child, now: float, live: _LiveGroups) -> bool:
         """Move one child on; True once its end can be reported."""
         if child.pidfd is None and not child.exited:
             child.exited = child.proc.poll() is not None
@@ -197,7 +198,7 @@ class Reaper:
             # Past SIGKILL only a process stuck in the kernel remains: the shell's end is
             # the end.
             return child.exited
-        if child.exited and not _group_alive(child.proc.pid):
+        if child.exited and not live.alive(child.proc.pid):
             return True
         if now >= child.kill_at:
             _signal_group(child.proc.pid, signal.SIGKILL)
@@ -243,21 +244,40 @@ def _signal_group(pgid: int, sig: signal.Signals) -> None:
         os.killpg(pgid, sig)
 
 
-def _group_alive(pgid: int) -> bool:
-    """True while a process of the group is alive.
+class _LiveGroups:
+    """Which process groups still have a live process, read from /proc at most once per
+    pass of the reaper: a rollback cutting off 200 targets waits on 200 groups, and one
+    scan answers for all of them.
 
     Zombies do not count: an orphaned grandchild is dead once killed, even if the
     system's reaper takes its time to collect it.
     """
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
+
+    def __init__(self) -> None:
+        self._read = False
+        #: None where /proc cannot be read: every group then counts as alive.
+        self._groups: set[int] | None = None
+
+    def alive(self, pgid: int) -> bool:
+        """True while a process of the group is alive."""
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        if not self._read:
+            self._groups, self._read = _live_groups(), True
+        return self._groups is None or pgid in self._groups
+
+
+def _live_groups() -> set[int] | None:
+    """The process group of every live (not zombie) process, from /proc (None without
+    /proc)."""
     proc = Path("/proc")
     if not proc.is_dir():
-        return True
+        return None
+    groups: set[int] = set()
     for entry in os.scandir(proc):
         if not entry.name.isdigit():
             continue
@@ -267,9 +287,9 @@ def _group_alive(pgid: int) -> bool:
             continue
         # The name in parentheses may hold spaces; the fields after it do not.
         fields = stat[stat.rfind(")") + 2 :].split()
-        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
-            return True
-    return False
+        if len(fields) > 2 and fields[0] not in ("Z", "X"):
+            groups.add(int(fields[2]))
+    return groups
 
 
 _REAPER: Reaper | None = None
