@@ -2,9 +2,10 @@
 
 Level-triggered, like a Kubernetes controller: every pass recomputes the decisions from
 what is recorded, so a restart after a crash takes the same path as any other pass.
-The loop blocks on a queue that worker threads fill when a command ends, a build ends or
-a watched ref changes, so it reacts to each event at once and never sleeps a fixed time
-between decisions. Only this thread writes the database.
+The loop starts step commands itself; the reaper thread reports when one ends, pool
+threads when a build or a monitor check ends, the watcher when a ref changes. All of
+them fill one queue the loop blocks on, so it reacts to each event at once and never
+sleeps a fixed time between decisions. Only this thread writes the database.
 """
 
 from __future__ import annotations
