@@ -138,6 +138,7 @@ def test_thirty_kills_lose_nothing(project: Project) -> None:
 
 
 @pytest.mark.soak
+@pytest.mark.timeout(1200)  # 200 starts and kills take a few minutes, over the default 120 s
 def test_many_kills_lose_nothing(project: Project) -> None:
     """The long variant: `pytest -m soak` (not run in CI)."""
     run_crash_test(
