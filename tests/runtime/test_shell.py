@@ -263,3 +263,16 @@ def test_cancelling_a_command_that_already_ended_changes_nothing(tmp_path: Path)
     time.sleep(0.05)
     (result,) = results
     assert result.exit_code == 4 and not result.cancelled  # type: ignore[attr-defined]
+
+
+def test_without_pidfds_commands_are_still_waited_for_and_timed_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # macOS and old kernels have no pidfd_open: the reaper then polls the processes.
+    monkeypatch.setattr("release_captain.runtime.reaper._pidfd", lambda pid: None)
+    ended = run(tmp_path, "exit 5")
+    assert ended.exit_code == 5
+    pidfile = tmp_path / "pgid"
+    cut = run(tmp_path, f"echo $$ > {pidfile}; sleep 30 & wait", timeout=0.3)
+    assert cut.timed_out
+    assert not group_has_live_process(read_pid(pidfile))
