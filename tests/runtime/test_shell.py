@@ -7,11 +7,12 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from release_captain.runtime.shell import ShellRunner
+from release_captain.runtime.shell import CommandResult, Running, ShellRunner
 
 
 def run(tmp_path: Path, command: str, **kwargs: object):
@@ -24,6 +25,26 @@ def run(tmp_path: Path, command: str, **kwargs: object):
     }
     options.update(kwargs)
     return runner.run(command, **options)  # type: ignore[arg-type]
+
+
+def start(
+    tmp_path: Path,
+    command: str,
+    on_end: Callable[[CommandResult], object],
+    *,
+    runner: ShellRunner | None = None,
+    timeout: float = 10,
+    log: str = "step.log",
+) -> Running:
+    """`ShellRunner.start` with the options every test here shares."""
+    return (runner or ShellRunner()).start(
+        command,
+        cwd=tmp_path,
+        env=dict(os.environ),
+        timeout=timeout,
+        log=tmp_path / "logs" / log,
+        on_end=on_end,
+    )
 
 
 def group_has_live_process(pgid: int) -> bool:
@@ -171,13 +192,10 @@ def test_start_returns_while_the_command_runs_and_reports_its_end(tmp_path: Path
     ended: list[object] = []
     done = threading.Event()
     go = tmp_path / "go"
-    running = ShellRunner().start(
+    running = start(
+        tmp_path,
         f"while [ ! -e {go} ]; do sleep 0.01; done; exit 3",
-        cwd=tmp_path,
-        env=dict(os.environ),
-        timeout=10,
-        log=tmp_path / "logs" / "step.log",
-        on_end=lambda result: (ended.append(result), done.set()),
+        lambda result: (ended.append(result), done.set()),
     )
     assert not running.wait(0.1) and ended == []
     go.touch()
@@ -192,13 +210,12 @@ def test_many_running_commands_share_one_waiting_thread(tmp_path: Path) -> None:
     results: list[object] = []
     runner = ShellRunner()
     handles = [
-        runner.start(
+        start(
+            tmp_path,
             f"while [ ! -e {go} ]; do sleep 0.01; done; exit {i % 3}",
-            cwd=tmp_path,
-            env=dict(os.environ),
-            timeout=10,
-            log=tmp_path / "logs" / f"{i}.log",
-            on_end=results.append,
+            results.append,
+            runner=runner,
+            log=f"{i}.log",
         )
         for i in range(30)
     ]
@@ -212,13 +229,12 @@ def test_many_running_commands_share_one_waiting_thread(tmp_path: Path) -> None:
 def test_cancelling_a_started_command_kills_its_group(tmp_path: Path) -> None:
     pidfile = tmp_path / "pgid"
     results: list[object] = []
-    running = ShellRunner(kill_grace=0.2).start(
+    running = start(
+        tmp_path,
         f"echo $$ > {pidfile}; sleep 100 & wait",
-        cwd=tmp_path,
-        env=dict(os.environ),
+        results.append,
+        runner=ShellRunner(kill_grace=0.2),
         timeout=30,
-        log=tmp_path / "logs" / "step.log",
-        on_end=results.append,
     )
     pgid = read_pid(pidfile)
     running.cancel()
@@ -232,13 +248,13 @@ def test_many_commands_past_their_time_limit_are_all_killed(tmp_path: Path) -> N
     results: list[object] = []
     runner = ShellRunner(kill_grace=0.2)
     handles = [
-        runner.start(
+        start(
+            tmp_path,
             f"echo $$ > {tmp_path / f'pgid-{i}'}; sleep 30 & wait",
-            cwd=tmp_path,
-            env=dict(os.environ),
+            results.append,
+            runner=runner,
             timeout=0.3,
-            log=tmp_path / "logs" / f"{i}.log",
-            on_end=results.append,
+            log=f"{i}.log",
         )
         for i in range(20)
     ]
@@ -250,14 +266,7 @@ def test_many_commands_past_their_time_limit_are_all_killed(tmp_path: Path) -> N
 
 def test_cancelling_a_command_that_already_ended_changes_nothing(tmp_path: Path) -> None:
     results: list[object] = []
-    running = ShellRunner().start(
-        "exit 4",
-        cwd=tmp_path,
-        env=dict(os.environ),
-        timeout=10,
-        log=tmp_path / "logs" / "step.log",
-        on_end=results.append,
-    )
+    running = start(tmp_path, "exit 4", results.append)
     assert running.wait(5)
     running.cancel()
     time.sleep(0.05)
