@@ -44,7 +44,7 @@ class Ticker:
     def one(self) -> float:
         """Milliseconds of one decision pass."""
         from release_captain.engine import decide
-        from release_captain.observation import observe
+        from release_captain.runtime.observation import observe
 
         started = time.perf_counter()
         state = observe(self.pipeline, self.store, self.now)

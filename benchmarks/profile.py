@@ -127,7 +127,7 @@ def profile_imports(
 def profile_tick(versions: int) -> Path:
     from release_captain.config import load_pipeline
     from release_captain.engine import decide
-    from release_captain.observation import observe
+    from release_captain.runtime.observation import observe
     from release_captain.store import Store
 
     report = OUT / f"tick-{versions}.txt"

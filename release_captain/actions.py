@@ -13,10 +13,11 @@ from msgspec import Struct, field
 from release_captain.config.model import Pipeline, Stage
 from release_captain.engine import StartStep, decide
 from release_captain.engine.plan import ROLLBACK_STEP
+from release_captain.engine.state import State
 from release_captain.errors import StateConflict, UsageError
-from release_captain.observation import observe
-from release_captain.state import State, version_name
+from release_captain.runtime.observation import observe
 from release_captain.store import StartedStep, Store
+from release_captain.wording import version_name
 
 
 class ActionResult(Struct, frozen=True, kw_only=True):

@@ -22,11 +22,10 @@ from release_captain.config.model import Pipeline, Stage
 from release_captain.engine import decide, plan_for
 from release_captain.engine.gates import promotion_of
 from release_captain.errors import CaptainError, StateConflict, UsageError, WaitTimeout
-from release_captain.observation import observe
-from release_captain.state import version_name
+from release_captain.runtime.observation import observe
 from release_captain.store import CommitRow, Event, Store
 from release_captain.store.views import StepRow, VersionRow
-from release_captain.times import iso
+from release_captain.wording import iso, version_name
 
 if TYPE_CHECKING:
     from release_captain.actions import ActionResult
@@ -519,7 +518,7 @@ class Captain:
             return detail
         import datetime as dt
 
-        from release_captain.windows import evaluate
+        from release_captain.engine.windows import evaluate
 
         moment = dt.datetime.fromtimestamp(now, dt.UTC)
         lifts = []
@@ -626,7 +625,7 @@ class Captain:
         """Each blocker: active now, until when, its next change, and which stages it holds."""
         import datetime as dt
 
-        from release_captain.windows import evaluate
+        from release_captain.engine.windows import evaluate
 
         now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
         views = []

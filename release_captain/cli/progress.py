@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from release_captain.state import version_name
+from release_captain.wording import version_name
 
 if TYPE_CHECKING:
     from release_captain.store import Event

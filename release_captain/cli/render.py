@@ -11,8 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from release_captain.cli.progress import clock_time, event_parts
-from release_captain.state import version_name
-from release_captain.times import iso
+from release_captain.wording import iso, version_name
 
 if TYPE_CHECKING:
     from release_captain.service import StatusView

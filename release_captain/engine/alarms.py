@@ -12,7 +12,7 @@ from release_captain.config.model import Stage
 from release_captain.engine.decisions import CheckAlarms, Decision
 from release_captain.engine.gates import Hold
 from release_captain.engine.rollout_timing import Slots, Timers
-from release_captain.state import State
+from release_captain.engine.state import State
 
 #: How long a clean check lets the stage enter.
 ALARM_FRESH = 5.0

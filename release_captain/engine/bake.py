@@ -10,7 +10,8 @@ from __future__ import annotations
 from release_captain.config.model import Approval
 from release_captain.engine.decisions import CheckMonitors, Decision, FinishStep
 from release_captain.engine.rollout_timing import Slots, Timers
-from release_captain.state import StepRecord, seconds
+from release_captain.engine.state import StepRecord
+from release_captain.wording import seconds
 
 
 def bake_decisions(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from release_captain.engine.decisions import Decision, StartBuild
 from release_captain.engine.rollout_timing import Slots
-from release_captain.state import State
+from release_captain.engine.state import State
 
 
 def build_decisions(state: State, slots: Slots) -> list[Decision]:

@@ -9,7 +9,7 @@ eligible to enter, so they are never deployed in that stage.
 from __future__ import annotations
 
 from release_captain.config.model import Pipeline, Stage
-from release_captain.state import State
+from release_captain.engine.state import State
 
 
 def candidates_for(pipeline: Pipeline, state: State, stage: Stage) -> list[int]:

@@ -28,7 +28,7 @@ from release_captain.engine.passing import settle_stage
 from release_captain.engine.plan import ROLLBACK_STEP
 from release_captain.engine.rollout import advance_target
 from release_captain.engine.rollout_timing import Slots, Timers
-from release_captain.state import State, StepRecord
+from release_captain.engine.state import State, StepRecord
 
 
 class Outcome(Struct, frozen=True, kw_only=True):

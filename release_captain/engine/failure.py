@@ -15,7 +15,8 @@ from release_captain.config.model import Stage
 from release_captain.engine.decisions import Decision, StartStep
 from release_captain.engine.plan import ROLLBACK_STEP
 from release_captain.engine.rollout_timing import Slots
-from release_captain.state import DeploymentRecord, State, StepRecord, version_name
+from release_captain.engine.state import DeploymentRecord, State, StepRecord
+from release_captain.wording import version_name
 
 
 def rollback_for(

@@ -14,7 +14,7 @@ from typing import Literal
 from msgspec import Struct
 
 from release_captain.config.model import Stage
-from release_captain.state import Grant, State
+from release_captain.engine.state import Grant, State
 
 HoldReason = Literal["manual-approval", "blocker", "alarm", "paused", "busy"]
 

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from release_captain.config.model import Stage
 from release_captain.engine.decisions import Decision, PassStage, RejectStage
 from release_captain.engine.rollout_timing import Timers
-from release_captain.state import DeploymentRecord, seconds
+from release_captain.engine.state import DeploymentRecord
+from release_captain.wording import seconds
 
 
 def settle_stage(

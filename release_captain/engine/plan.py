@@ -10,7 +10,7 @@ from __future__ import annotations
 from msgspec import Struct
 
 from release_captain.config.model import Approval, Stage
-from release_captain.state import StepKind
+from release_captain.engine.state import StepKind
 
 
 class PlanStep(Struct, frozen=True, kw_only=True):

@@ -16,7 +16,8 @@ from release_captain.engine.decisions import Decision, FinishStep, FinishTarget,
 from release_captain.engine.failure import no_rollback_note, rollback_for
 from release_captain.engine.plan import ROLLBACK_STEP, plan_for
 from release_captain.engine.rollout_timing import Slots, Timers
-from release_captain.state import DeploymentRecord, State, StepRecord, version_name
+from release_captain.engine.state import DeploymentRecord, State, StepRecord
+from release_captain.wording import version_name
 
 
 def advance_target(

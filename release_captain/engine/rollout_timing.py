@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from msgspec import Struct
 
-from release_captain.state import PROCESS_KINDS
+from release_captain.engine.state import PROCESS_KINDS
 
 
 class Slots(Struct):

@@ -19,8 +19,8 @@ from release_captain.runtime.artefacts import ArtefactStore, StoredArtefact
 from release_captain.runtime.environment import command_env
 from release_captain.runtime.reaper import reaper
 from release_captain.runtime.shell import CommandResult, Ended, Runner, Running
-from release_captain.state import version_name
 from release_captain.store import StartedStep
+from release_captain.wording import version_name
 
 
 class StepResult(Struct, frozen=True, kw_only=True):

@@ -18,7 +18,7 @@ from release_captain.config import render_template
 from release_captain.config.model import Monitor, Pipeline, Stage
 from release_captain.runtime.environment import command_env
 from release_captain.runtime.shell import Runner
-from release_captain.state import version_name
+from release_captain.wording import version_name
 
 
 class MonitorResult(Struct, frozen=True, kw_only=True):

@@ -34,7 +34,6 @@ from release_captain.engine import (
     plan_for,
 )
 from release_captain.errors import CaptainError
-from release_captain.observation import observe
 from release_captain.runtime.artefacts import ArtefactStore, StoredArtefact
 from release_captain.runtime.builder import Builder, BuildOutcome
 from release_captain.runtime.detection import Detector
@@ -42,9 +41,9 @@ from release_captain.runtime.doorbell import Doorbell
 from release_captain.runtime.execution import StepExecutor, StepResult, VersionFacts
 from release_captain.runtime.git import GitSource
 from release_captain.runtime.monitors import MonitorEvaluator, MonitorResult, Where
+from release_captain.runtime.observation import observe
 from release_captain.runtime.shell import Runner, Running, ShellRunner
 from release_captain.runtime.watcher import RefWatcher
-from release_captain.state import version_name
 from release_captain.store import (
     ArtefactRow,
     Event,
@@ -55,6 +54,7 @@ from release_captain.store import (
     StartedStep,
     Store,
 )
+from release_captain.wording import version_name
 
 #: The longest the loop waits without a pass, so requests from other processes are
 #: applied within a second (rule R11).

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from release_captain.config.model import Pipeline
-from release_captain.state import (
+from release_captain.engine.state import (
     AlarmCheck,
     DeploymentRecord,
     Grant,

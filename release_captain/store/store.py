@@ -30,12 +30,13 @@ from release_captain.engine.decisions import (
     StartStep,
     Supersede,
 )
-from release_captain.state import State, version_name
+from release_captain.engine.state import State
 from release_captain.store.database import Database, explain_errors, open_database, transaction
 from release_captain.store.events import Event, EventLog
 from release_captain.store.loading import load_state
 from release_captain.store.people import People
 from release_captain.store.views import Views
+from release_captain.wording import version_name
 
 
 class StartedStep(Struct, frozen=True, kw_only=True):

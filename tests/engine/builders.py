@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from release_captain.config.model import Approval, Onebox, Pipeline, Source, Stage, Target
-from release_captain.state import (
+from release_captain.engine.state import (
     DeploymentRecord,
     StageVersion,
     State,

@@ -13,7 +13,7 @@ from release_captain.engine import (
     Supersede,
     decide,
 )
-from release_captain.state import Grant, StageControl
+from release_captain.engine.state import Grant, StageControl
 from tests.engine.builders import (
     StateBuilder,
     onebox,

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from release_captain.config.model import Blocker
-from release_captain.windows import active_blockers, evaluate, is_active, next_change
+from release_captain.engine.windows import active_blockers, evaluate, is_active, next_change
 
 UTC = dt.UTC
 LONDON = ZoneInfo("Europe/London")

@@ -27,16 +27,6 @@ DeploymentState = Literal["running", "succeeded", "failed"]
 PROCESS_KINDS: frozenset[str] = frozenset({"deploy", "run", "rollback", "bake"})
 
 
-def seconds(value: float) -> str:
-    """`4.0` -> `"4s"`, `1.3333` -> `"1.3s"`: a duration as people read it in a reason."""
-    return f"{value:.1f}".rstrip("0").rstrip(".") + "s"
-
-
-def version_name(number: int) -> str:
-    """`12` -> `"v12"`: how a version is written everywhere a person reads it."""
-    return f"v{number}"
-
-
 class VersionRecord(Struct, frozen=True, kw_only=True):
     """One build of the sources' heads, numbered in order of detection (rule R1)."""
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from msgspec.structs import replace
 
 from release_captain.config.model import Pipeline
-from release_captain.state import State
+from release_captain.engine.state import State
 from release_captain.store import Store
 
 
@@ -16,7 +16,7 @@ def observe(pipeline: Pipeline, store: Store, now: float) -> State:
     state = store.load_state(pipeline)
     extra: dict[str, object] = {}
     if pipeline.blockers:
-        from release_captain.windows import active_blockers
+        from release_captain.engine.windows import active_blockers
 
         extra["active_blockers"] = active_blockers(pipeline.blockers, now)
     return replace(state, **extra) if extra else state  # type: ignore[arg-type]
