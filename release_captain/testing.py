@@ -30,6 +30,10 @@ class FakeClock:
     def __call__(self) -> float:
         return self.now
 
+    def announce_commit(self) -> None:
+        """Tell the engine a source head moved, as the ref watcher does on a commit."""
+        self.reconciler.sources_changed()
+
     def advance(self, seconds: float) -> None:
         """Move time forward."""
         self.now += seconds
@@ -179,6 +183,10 @@ class Harness(Struct):
             self.reconciler.tick()
             if len(self.events) == before and self.reconciler.quiet():
                 return
+
+    def announce_commit(self) -> None:
+        """Tell the engine a source head moved, as the ref watcher does on a commit."""
+        self.reconciler.sources_changed()
 
     def advance(self, seconds: float) -> None:
         """Move the fake clock, then settle."""

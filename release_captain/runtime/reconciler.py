@@ -527,6 +527,11 @@ class Reconciler:
     def _wake(self) -> None:
         self._queue.put(_Wake())
 
+    def sources_changed(self) -> None:
+        """Look at the sources on the next pass: what the ref watcher says on a commit
+        (tests and tools that move a head by hand say it through here)."""
+        self._sources_dirty = True
+
     def _facts_of(self, version: int) -> VersionFacts:
         facts = self._facts.get(version)
         if facts is None:
