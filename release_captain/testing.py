@@ -30,10 +30,6 @@ class FakeClock:
     def __call__(self) -> float:
         return self.now
 
-    def announce_commit(self) -> None:
-        """Tell the engine a source head moved, as the ref watcher does on a commit."""
-        self.reconciler.sources_changed()
-
     def advance(self, seconds: float) -> None:
         """Move time forward."""
         self.now += seconds
