@@ -40,7 +40,7 @@ def setup(tmp_path: Path, stages: str, script: dict | None = None) -> tuple[Harn
 
 def commit(h: Harness, sha: str) -> None:
     h.sources["app"].commit_to(sha)
-    h.reconciler._sources_dirty = True
+    h.announce_commit()
     h.settle()
 
 

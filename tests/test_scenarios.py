@@ -49,7 +49,7 @@ def stage_states(h: Harness, version: int) -> dict[str, str]:
 
 def commit(h: Harness, sha: str, message: str = "change") -> None:
     h.sources["app"].commit_to(sha, message)
-    h.reconciler._sources_dirty = True  # what the ref watcher does on a commit
+    h.announce_commit()
     h.settle()
 
 
@@ -181,7 +181,7 @@ def test_every_command_gets_the_captain_environment(tmp_path: Path) -> None:
 def test_a_crash_mid_step_runs_the_step_again_on_restart(tmp_path: Path) -> None:
     h = harness(tmp_path, PIPELINE, script=OK)
     h.sources["app"].commit_to("a1")
-    h.reconciler._sources_dirty = True
+    h.announce_commit()
     h.reconciler._launch = lambda started: None  # the process never reports: a crash
     h.settle()
     assert h.store.recover(now=h.clock()) >= 1

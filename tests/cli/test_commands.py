@@ -49,7 +49,7 @@ def project(tmp_path: Path) -> Path:
     h = harness(tmp_path, PIPELINE.replace("{freeze}", FREEZE), script={"deploy": 0, "check": 0})
     for sha in ("aaaa1111", "bbbb2222"):
         h.sources["app"].commit_to(sha, message=f"change {sha}")
-        h.reconciler._sources_dirty = True
+        h.announce_commit()
         h.settle()
     h.store.close()
     return tmp_path

@@ -65,7 +65,7 @@ def busy_captain(folder: Path) -> tuple[Captain, object]:
 
     def commit(sha: str, message: str, author: str) -> None:
         h.sources["app"].commit_to(sha, message, author)
-        h.reconciler._sources_dirty = True
+        h.announce_commit()
         h.settle()
 
     def through_gamma_into_prod() -> None:

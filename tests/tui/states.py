@@ -57,7 +57,7 @@ class World:
     def commit(self, sha: str, message: str = "change", author: str = "Ada") -> None:
         """A new head on the mainline, seen by the engine at once."""
         self.h.sources["app"].commit_to(sha, message, author)
-        self.h.reconciler._sources_dirty = True  # what the ref watcher does on a commit
+        self.h.announce_commit()
         self.h.settle()
 
     def stage(self, name: str):  # noqa: ANN201 - a StageView
