@@ -7,12 +7,16 @@ import http.server
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from release_captain.errors import CaptainError
 from release_captain.service import Captain
 from release_captain.testing import Call, Harness, harness
+
+if TYPE_CHECKING:
+    from release_captain.service import StageView
 
 BASE = """
 [pipeline]
@@ -44,7 +48,7 @@ def commit(h: Harness, sha: str) -> None:
     h.settle()
 
 
-def stage(captain: Captain, name: str):  # noqa: ANN201
+def stage(captain: Captain, name: str) -> StageView:
     return next(s for s in captain.status().stages if s.name == name)
 
 
@@ -69,7 +73,7 @@ def test_a_manual_gate_waits_for_a_person_then_takes_the_approved_version(tmp_pa
         "version": "v1",
         "reason": "manual-approval",
     }
-    result = captain.act("approve", stage="gamma", comment="looks good")
+    result = captain.approve("gamma", comment="looks good")
     assert result.message == "approved v1 to enter gamma"
     h.settle()
     assert states(captain, 1)["gamma"] == "passed"
@@ -80,7 +84,7 @@ def test_a_manual_gate_waits_for_a_person_then_takes_the_approved_version(tmp_pa
 def test_rejecting_at_a_manual_gate_records_the_version_rejected(tmp_path: Path) -> None:
     h, captain = setup(tmp_path, MANUAL)
     commit(h, "a1")
-    captain.act("reject", stage="gamma", comment="not this one")
+    captain.reject("gamma", comment="not this one")
     h.settle()
     assert states(captain, 1)["gamma"] == "rejected"
     assert stage(captain, "gamma").waiting is None
@@ -89,7 +93,7 @@ def test_rejecting_at_a_manual_gate_records_the_version_rejected(tmp_path: Path)
 def test_switching_the_gate_to_automatic_lets_the_version_through(tmp_path: Path) -> None:
     h, captain = setup(tmp_path, MANUAL)
     commit(h, "a1")
-    captain.act("gate", stage="gamma", mode="automatic")
+    captain.gate("gamma", "automatic")
     assert stage(captain, "gamma").promotion == "automatic"
     h.settle()
     assert states(captain, 1)["gamma"] == "passed"
@@ -100,12 +104,12 @@ def test_approving_v1_while_v2_waits_deploys_v1_and_v2_waits_for_its_own(tmp_pat
     commit(h, "a1")
     commit(h, "a2")
     assert stage(captain, "gamma").waiting.version == 2
-    captain.act("approve", stage="gamma", version=1)
+    captain.approve("gamma", version=1)
     h.settle()
     assert states(captain, 1)["gamma"] == "passed"
     gamma = stage(captain, "gamma")
     assert (gamma.waiting.version, gamma.waiting.reason) == (2, "manual-approval")
-    assert captain.act("approve", stage="gamma").message == "approved v2 to enter gamma"
+    assert captain.approve("gamma").message == "approved v2 to enter gamma"
 
 
 def test_later_waves_promote_automatically_unless_wave_promotion_is_manual(tmp_path: Path) -> None:
@@ -117,7 +121,7 @@ waves = [["a"], ["b"], ["c"]]
 """
     h, captain = setup(tmp_path, waves)
     commit(h, "a1")
-    captain.act("approve", stage="prod-wave-1")
+    captain.approve("prod-wave-1")
     h.settle()
     assert states(captain, 1)["prod-wave-3"] == "passed"
     h2, captain2 = setup(
@@ -125,7 +129,7 @@ waves = [["a"], ["b"], ["c"]]
         waves.replace('promotion = "manual"', 'promotion = "manual"\nwave_promotion = "manual"'),
     )
     commit(h2, "a1")
-    captain2.act("approve", stage="prod-wave-1")
+    captain2.approve("prod-wave-1")
     h2.settle()
     assert stage(captain2, "prod-wave-2").waiting.reason == "manual-approval"
 
@@ -144,7 +148,7 @@ approvals = [{ name = "qa", manual = true }]
     gamma = stage(captain, "gamma")
     assert {t.approvals[0].state for t in gamma.targets} == {"waiting-for-person"}
     assert h.reconciler.idle(h.reconciler.tick()), "waiting for a person is idle"
-    result = captain.act("approve", stage="gamma")
+    result = captain.approve("gamma")
     assert result.message == "approved the sign-off of v1 in gamma"
     h.settle()
     assert states(captain, 1)["gamma"] == "passed"
@@ -152,12 +156,12 @@ approvals = [{ name = "qa", manual = true }]
 
 def test_pause_holds_new_versions_and_resume_releases_them(tmp_path: Path) -> None:
     h, captain = setup(tmp_path, '[[stages]]\nname = "gamma"\ntargets = ["a"]\n')
-    captain.act("pause", stage="gamma", reason="incident 42")
+    captain.pause("gamma", reason="incident 42")
     commit(h, "a1")
     gamma = stage(captain, "gamma")
     assert gamma.paused and gamma.waiting.reason == "paused"
     assert "gamma" not in states(captain, 1)
-    captain.act("resume", stage="gamma")
+    captain.resume("gamma")
     h.settle()
     assert states(captain, 1)["gamma"] == "passed"
 
@@ -199,8 +203,8 @@ def test_override_blockers_lets_one_version_through_and_history_says_why(tmp_pat
     h, captain = setup(tmp_path, BLOCKED.replace("{rule}", 'deny = ["2026-09-21"]'))
     commit(h, "a1")
     with pytest.raises(CaptainError, match="needs a --comment"):
-        captain.act("approve", stage="prod", override_blockers=True)
-    captain.act("approve", stage="prod", override_blockers=True, comment="hotfix for outage")
+        captain.approve("prod", override_blockers=True)
+    captain.approve("prod", override_blockers=True, comment="hotfix for outage")
     h.settle()
     assert states(captain, 1)["prod"] == "passed"
     commit(h, "a2")
@@ -235,7 +239,7 @@ class Health(http.server.BaseHTTPRequestHandler):
 
     failing = False
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:  # http.server's name
         self.send_response(500 if type(self).failing else 200)
         self.end_headers()
         self.wfile.write(b"ok")
@@ -369,7 +373,7 @@ def test_approving_a_version_held_by_a_blocker_says_how_to_override(tmp_path: Pa
     h, captain = setup(tmp_path, BLOCKED.replace("{rule}", 'deny = ["2026-09-21"]'))
     commit(h, "a1")
     with pytest.raises(CaptainError, match="--override-blockers --comment WHY") as caught:
-        captain.act("approve", stage="prod")
+        captain.approve("prod")
     assert caught.value.exit_code == 3
     with pytest.raises(CaptainError, match="nothing in gamma waits for a person"):
-        captain.act("approve", stage="gamma")
+        captain.approve("gamma")

@@ -182,7 +182,7 @@ def test_a_crash_mid_step_runs_the_step_again_on_restart(tmp_path: Path) -> None
     h = harness(tmp_path, PIPELINE, script=OK)
     h.sources["app"].commit_to("a1")
     h.announce_commit()
-    h.reconciler._launch = lambda started: None  # the process never reports: a crash
+    h.reconciler._dispatch.launch = lambda effects: None  # nothing ever reports: a crash
     h.settle()
     assert h.store.recover(now=h.clock()) >= 1
     h2 = harness(tmp_path, PIPELINE, script=OK)

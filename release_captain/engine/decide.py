@@ -98,7 +98,6 @@ def _enter(
         Supersede(
             stage=stage.name,
             version=older,
-            by=chosen,
             reason=f"v{chosen} is newer and may enter {stage.name}",
         )
         for older in candidates

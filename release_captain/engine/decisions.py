@@ -6,6 +6,8 @@ log, `status` and `where`. The runtime records a decision before acting on it (R
 
 from __future__ import annotations
 
+from typing import Literal
+
 from msgspec import Struct
 
 from release_captain.engine.plan import PlanStep
@@ -31,7 +33,6 @@ class Supersede(Struct, frozen=True, kw_only=True):
 
     stage: str
     version: int
-    by: int
     reason: str
 
 
@@ -76,10 +77,45 @@ class PassStage(Struct, frozen=True, kw_only=True):
 
 
 class RejectStage(Struct, frozen=True, kw_only=True):
-    """The version failed in the stage (rule R7); it never passes it."""
+    """The version is rejected in the stage (rules R7, R8): it never passes it and is
+    never deployed there automatically again, whatever became of it there before."""
 
     stage: str
     version: int
+    reason: str
+    #: Who rejected it, when a person did.
+    actor: str = ""
+
+
+class GrantApproval(Struct, frozen=True, kw_only=True):
+    """A person's word on a version in a stage (rule R4): its entry, a sign-off, or the
+    rejection of the version while it is in flight there."""
+
+    stage: str
+    version: int
+    kind: Literal["entry", "signoff", "reject"]
+    actor: str
+    comment: str = ""
+    override_blockers: bool = False
+    reason: str
+
+
+class StopStep(Struct, frozen=True, kw_only=True):
+    """A person's command cuts a running step off: it fails, and its process is ended."""
+
+    step_id: int
+    actor: str
+    reason: str
+
+
+class SetControl(Struct, frozen=True, kw_only=True):
+    """A person pauses or resumes a stage, or switches its promotion mode (rule R4)."""
+
+    stage: str
+    actor: str
+    paused: bool | None = None
+    pause_reason: str = ""
+    promotion: Literal["automatic", "manual"] | None = None
     reason: str
 
 
@@ -109,4 +145,7 @@ Decision = (
     | RejectStage
     | CheckMonitors
     | CheckAlarms
+    | GrantApproval
+    | StopStep
+    | SetControl
 )

@@ -2,7 +2,8 @@
 
 A failed deploy or approval fails its target; the version is rejected in the stage once
 nothing of it runs there. With `rollback = true` (the default) a failed target is
-redeployed with its last good version, recorded as a rollback step with its own
+redeployed with its last good version (`engine.last_good`, the same rule a manual
+rollback uses), recorded as a rollback step with its own
 outcome; a target with no last good version stays failed and says so. A rollback cut
 off by a crash runs again, to the same version (rule R10).
 """
@@ -13,6 +14,7 @@ from collections.abc import Mapping
 
 from release_captain.config.model import Stage
 from release_captain.engine.decisions import Decision, StartStep
+from release_captain.engine.last_good import last_good
 from release_captain.engine.plan import ROLLBACK_STEP
 from release_captain.engine.rollout_timing import Slots
 from release_captain.engine.state import DeploymentRecord, State, StepRecord
@@ -32,8 +34,8 @@ def rollback_for(
     """Roll a failed target back to its last good version, once."""
     if deployment.state != "failed" or not stage.rollback or rollback is not None:
         return []
-    good = state.target(stage.name, target).last_good
-    if good is None or good == version:
+    good = last_good(state, stage.name, target)
+    if good is None:
         return []
     if not slots.take("rollback"):
         return []
@@ -55,8 +57,7 @@ def no_rollback_note(stage: Stage, state: State, target: str, version: int) -> s
     """What a failed target's record should add about rollback, if anything."""
     if not stage.rollback:
         return ""
-    good = state.target(stage.name, target).last_good
-    if good is None or good == version:
+    if last_good(state, stage.name, target) is None:
         return "; no last good version to roll back to, the target stays failed"
     return ""
 

@@ -90,13 +90,16 @@ class DeploymentRecord(Struct, frozen=True, kw_only=True):
 
 
 class TargetRecord(Struct, frozen=True, kw_only=True):
-    """What one target runs now and the newest version that succeeded there."""
+    """What one target runs now, and the versions that succeeded there before it."""
 
     stage: str
     target: str
     version: int | None = None
     state: TargetStateName = "idle"
-    last_good: int | None = None
+    #: Versions older than `version` that succeeded on this target, newest first, down
+    #: to the newest one not rejected in the stage (older ones can never be last good;
+    #: see `engine.last_good`).
+    succeeded: tuple[int, ...] = ()
 
 
 class StageControl(Struct, frozen=True, kw_only=True):
@@ -152,6 +155,9 @@ class State(Struct, frozen=True, kw_only=True):
     active_blockers: frozenset[str] = frozenset()
     #: stage -> the latest check of its `block_on_alarm` monitors.
     alarm_checks: Mapping[str, AlarmCheck] = field(default_factory=dict)
+    #: (stage, version) pairs rejected there (by a failure or a person, settled or not),
+    #: for every version this state mentions.
+    rejected: frozenset[tuple[str, int]] = frozenset()
 
     def version(self, number: int) -> VersionRecord | None:
         """The record of version `number` if it is in the window."""

@@ -1,10 +1,10 @@
 """Provides the store: the only code that knows SQL. Schema and migrations, recording
-decisions and results with their audit events, loading the current state, and the read
-models of status, versions, history and where."""
+decisions and results with their audit events, loading the current state, the request
+queue, and the read models of status, versions, history and where."""
 
 from release_captain.store.database import StoreError
 from release_captain.store.events import Event
-from release_captain.store.store import (
+from release_captain.store.records import (
     ArtefactRow,
     CommitRow,
     Started,
@@ -12,18 +12,22 @@ from release_captain.store.store import (
     StartedBuild,
     StartedCheck,
     StartedStep,
-    Store,
+    Stopped,
 )
+from release_captain.store.requests import QueuedRequest
+from release_captain.store.store import Store
 
 __all__ = [
     "ArtefactRow",
     "CommitRow",
     "Event",
+    "QueuedRequest",
     "Started",
     "StartedAlarmCheck",
     "StartedBuild",
     "StartedCheck",
     "StartedStep",
+    "Stopped",
     "Store",
     "StoreError",
 ]

@@ -24,8 +24,9 @@ from release_captain.engine.state import (
 from release_captain.store.database import Database
 
 
-def load_state(db: Database, pipeline: Pipeline) -> State:
-    """The `State` the engine decides from, read in one snapshot."""
+def load_state(db: Database, pipeline: Pipeline, *, named: tuple[int, ...] = ()) -> State:
+    """The `State` the engine decides from, read in one snapshot; `named` versions (a
+    person's request names them) are read whatever their age."""
     conn = db.conn
     stage_names = [s.name for s in pipeline.stages]
     with _snapshot(db):
@@ -39,38 +40,29 @@ def load_state(db: Database, pipeline: Pipeline) -> State:
             ).fetchone()
             last_taken[stage] = int(row[0]) if row else 0
         floor = min((last_taken.get(s, 0) for s in stage_names), default=0)
-        versions = tuple(
-            VersionRecord(number=n, build=b, created_at=c)
-            for n, b, c in conn.execute(
-                "SELECT number, build, created_at FROM versions WHERE number >= ? "
-                "UNION SELECT number, build, created_at FROM versions "
-                "WHERE build IN ('pending', 'building') ORDER BY number",
-                (floor,),
-            )
-        )
-        stage_versions = {
-            (stage, version): StageVersion(
-                stage=stage, version=version, state=state, entered_at=entered, finished_at=done
-            )
-            for stage, version, state, entered, done in conn.execute(
-                "SELECT stage, version, state, entered_at, finished_at FROM stage_versions "
-                "WHERE version >= ?",
-                (floor,),
-            )
-        }
+        versions = _versions(db, floor, named)
+        stage_versions = _stage_versions(db, floor, named)
         in_flight = [
             (sv.stage, sv.version) for sv in stage_versions.values() if sv.state == "in-flight"
         ]
-        deployments = _deployments(db, in_flight)
+        deployments = _deployments(db, in_flight + [(s, n) for s in stage_names for n in named])
         steps = _steps(db, in_flight)
         targets = {
             (stage, target): TargetRecord(
-                stage=stage, target=target, version=version, state=state, last_good=good
+                stage=stage,
+                target=target,
+                version=version,
+                state=state,
+                succeeded=_succeeded_before(db, stage, target, version),
             )
-            for stage, target, version, state, good in conn.execute(
-                "SELECT stage, target, version, state, last_good FROM targets"
+            for stage, target, version, state in conn.execute(
+                "SELECT stage, target, version, state FROM targets"
             )
         }
+        mentioned = {n for n in named} | {v for t in targets.values() for v in t.succeeded}
+        rejected = frozenset(
+            key for key, sv in stage_versions.items() if sv.state == "rejected"
+        ) | _rejected_among(db, mentioned - {v for _, v in stage_versions})
         controls = {
             stage: StageControl(
                 stage=stage, paused=bool(paused), pause_reason=reason, promotion=promotion
@@ -95,7 +87,7 @@ def load_state(db: Database, pipeline: Pipeline) -> State:
             Grant(stage=stage, version=version, kind=kind, override_blockers=bool(override))
             for stage, version, kind, override in conn.execute(
                 "SELECT stage, version, kind, override_blockers FROM grants WHERE version >= ?",
-                (floor,),
+                (min(floor, *named) if named else floor,),
             )
         )
     return State(
@@ -108,6 +100,75 @@ def load_state(db: Database, pipeline: Pipeline) -> State:
         controls=controls,
         grants=grants,
         alarm_checks=alarm_checks,
+        rejected=rejected,
+    )
+
+
+def _versions(db: Database, floor: int, named: tuple[int, ...]) -> tuple[VersionRecord, ...]:
+    """The versions from the window's floor, those still to build, and the named ones."""
+    marks = ",".join("?" * len(named)) or "NULL"
+    return tuple(
+        VersionRecord(number=n, build=b, created_at=c)
+        for n, b, c in db.conn.execute(
+            "SELECT number, build, created_at FROM versions WHERE number >= ? "
+            "UNION SELECT number, build, created_at FROM versions "
+            f"WHERE build IN ('pending', 'building') OR number IN ({marks}) ORDER BY number",
+            (floor, *named),
+        )
+    )
+
+
+def _stage_versions(
+    db: Database, floor: int, named: tuple[int, ...]
+) -> dict[tuple[str, int], StageVersion]:
+    marks = ",".join("?" * len(named)) or "NULL"
+    return {
+        (stage, version): StageVersion(
+            stage=stage, version=version, state=state, entered_at=entered, finished_at=done
+        )
+        for stage, version, state, entered, done in db.conn.execute(
+            "SELECT stage, version, state, entered_at, finished_at FROM stage_versions "
+            f"WHERE version >= ? OR version IN ({marks})",
+            (floor, *named),
+        )
+    }
+
+
+def _succeeded_before(
+    db: Database, stage: str, target: str, current: int | None
+) -> tuple[int, ...]:
+    """Versions older than `current` that succeeded on the target, newest first, read
+    down to the newest one not rejected in the stage: no older one can be last good, so
+    a pass reads one or two rows a target whatever the history (see `engine.last_good`)."""
+    if current is None:
+        return ()
+    found: list[int] = []
+    for version, rejected in db.conn.execute(
+        "SELECT d.version, EXISTS (SELECT 1 FROM stage_versions sv WHERE sv.stage = d.stage "
+        "AND sv.version = d.version AND sv.state = 'rejected') OR EXISTS (SELECT 1 FROM "
+        "grants g WHERE g.stage = d.stage AND g.version = d.version AND g.kind = 'reject') "
+        "FROM deployments d WHERE d.stage = ? AND d.target = ? AND d.state = 'succeeded' "
+        "AND d.version < ? ORDER BY d.version DESC",
+        (stage, target, current),
+    ):
+        found.append(version)
+        if not rejected:
+            break
+    return tuple(found)
+
+
+def _rejected_among(db: Database, versions: set[int]) -> frozenset[tuple[str, int]]:
+    """(stage, version) pairs rejected there, for versions older than the window."""
+    if not versions:
+        return frozenset()
+    marks = ",".join("?" * len(versions))
+    return frozenset(
+        (stage, version)
+        for stage, version in db.conn.execute(
+            "SELECT stage, version FROM stage_versions WHERE state = 'rejected' "
+            f"AND version IN ({marks})",
+            tuple(versions),
+        )
     )
 
 

@@ -124,12 +124,12 @@ class Views:
         ).fetchone()
         return (row[0], row[1]) if row else None
 
-    def targets(self) -> dict[tuple[str, str], tuple[int | None, str, int | None]]:
-        """(stage, target) -> (version, state, last good)."""
+    def targets(self) -> dict[tuple[str, str], tuple[int | None, str]]:
+        """(stage, target) -> (the version it runs, its state)."""
         return {
-            (stage, target): (version, state, good)
-            for stage, target, version, state, good in self._conn.execute(
-                "SELECT stage, target, version, state, last_good FROM targets"
+            (stage, target): (version, state)
+            for stage, target, version, state in self._conn.execute(
+                "SELECT stage, target, version, state FROM targets"
             )
         }
 
@@ -213,30 +213,6 @@ class Views:
         """True when the version was recorded."""
         return (
             self._conn.execute("SELECT 1 FROM versions WHERE number = ?", (number,)).fetchone()
-            is not None
-        )
-
-    def last_good_before(self, stage: str, target: str, current: int | None) -> int | None:
-        """The newest version that succeeded on the target, other than `current`, and was
-        not rejected in the stage: what a rollback returns to."""
-        row = self._conn.execute(
-            "SELECT MAX(d.version) FROM deployments d WHERE d.stage = ? AND d.target = ? "
-            "AND d.state = 'succeeded' AND d.version != ? AND NOT EXISTS ("
-            "SELECT 1 FROM stage_versions sv WHERE sv.stage = d.stage "
-            "AND sv.version = d.version AND sv.state = 'rejected')",
-            (stage, target, -1 if current is None else current),
-        ).fetchone()
-        return row[0]
-
-    def succeeded_in_stage(self, stage: str, version: int) -> bool:
-        """True when the version passed the stage or succeeded on one of its targets."""
-        return (
-            self._conn.execute(
-                "SELECT 1 FROM stage_versions WHERE stage = ? AND version = ? "
-                "AND state = 'passed' UNION ALL SELECT 1 FROM deployments "
-                "WHERE stage = ? AND version = ? AND state = 'succeeded' LIMIT 1",
-                (stage, version, stage, version),
-            ).fetchone()
             is not None
         )
 

@@ -17,14 +17,19 @@ from msgspec import Struct
 from release_captain.service import Captain
 
 if TYPE_CHECKING:
-    from release_captain.service import BlockerView, LogView, StageView, StatusView, WhereView
+    from release_captain.service import (
+        BlockerView,
+        LogView,
+        RollbackMove,
+        StageView,
+        StatusView,
+        WhereView,
+    )
     from release_captain.store.events import Event
     from release_captain.store.views import VersionRow
 
 #: How many versions the board and the versions screen keep.
 VERSIONS_SHOWN = 200
-#: How many events the board's activity lines keep.
-RECENT = 10
 #: How many events the history screen reads.
 HISTORY_SHOWN = 2000
 #: Event kinds the activity lines leave out (the header shows the engine).
@@ -51,15 +56,6 @@ class Prompt(Struct, frozen=True, kw_only=True):
     def key(self) -> str:
         """A stable identity, for widget ids."""
         return f"{self.kind}-{self.stage}-{self.version}-{self.approval}".replace(".", "_")
-
-
-class PlanRow(Struct, frozen=True, kw_only=True):
-    """One target of a rollback: where, and from which version to which."""
-
-    stage: str
-    target: str
-    from_version: int | None
-    to_version: int | None
 
 
 class Board(Struct, frozen=True, kw_only=True):
@@ -173,52 +169,22 @@ class Helm:
                 status=status,
                 versions=versions,
                 blockers=blockers,
-                heads=self._heads(versions),
+                heads=tuple(sorted(captain.source_heads().items())),
                 checks=self._checks(status),
                 prompts=prompts_of(status),
                 recent=recent,
                 now=self.clock(),
             )
 
-    def _heads(self, versions: tuple[VersionRow, ...]) -> tuple[tuple[str, str], ...]:
-        heads = getattr(self.captain, "source_heads", None)
-        if callable(heads):
-            return tuple(sorted(heads().items()))
-        # Until the service says: the primary source's head is the newest version's commit.
-        if versions:
-            return ((self.captain.pipeline.sources[0].name, versions[0].commit),)
-        return ()
-
     def _checks(self, status: StatusView) -> dict[tuple[str, str], str]:
         """Monitor counts of every running bake."""
-        found: dict[tuple[str, str], str] = {}
-        for stage in status.stages:
-            for target in stage.targets:
-                for approval in target.approvals:
-                    if approval.state != "running" or target.version is None:
-                        continue
-                    counts = getattr(approval, "checks", None)
-                    if counts is not None:
-                        found[(stage.name, target.name)] = " · ".join(
-                            f"{m} {n}" for m, n in dict(counts).items()
-                        )
-                    elif self._is_bake(stage.name, approval.name):
-                        found[(stage.name, target.name)] = self._step_checks(
-                            stage.name, target.name, target.version
-                        )
-        return found
-
-    def _is_bake(self, stage: str, name: str) -> bool:
-        approval = self.approval_config(stage, name)
-        return approval is not None and approval.kind == "bake"
-
-    def _step_checks(self, stage: str, target: str, version: int) -> str:
-        try:
-            views = self.captain.logs(f"v{version}", f"{stage}/{target}")
-        except Exception:  # noqa: BLE001 - counts are a nicety; the board must load
-            return ""
-        running = [v.step for v in views if v.step.kind == "bake" and v.step.state == "running"]
-        return parse_checks(running[-1].checks) if running else ""
+        return {
+            (stage.name, target.name): " · ".join(f"{m} {n}" for m, n in approval.checks)
+            for stage in status.stages
+            for target in stage.targets
+            for approval in target.approvals
+            if approval.state == "running" and approval.checks
+        }
 
     def approval_config(self, stage: str, name: str) -> Any:
         """The configured approval behind a status name (`onebox:` prefixed or not)."""
@@ -249,59 +215,47 @@ class Helm:
             return self.captain.where(commit)
 
     def commits(self, version: int) -> list[str]:
-        """The commits a version includes, as `sha author: summary` lines, when the
-        service can say (else empty)."""
-        reader = getattr(self.captain, "commits", None)
-        if not callable(reader):
-            return []
+        """The commits a version includes, as `sha author: summary` lines."""
         with self._lock:
-            rows = reader(version)
-        return [
-            f"{getattr(r, 'sha', '')[:8]} {getattr(r, 'author', '')}: {getattr(r, 'summary', '')}"
-            for r in rows
-        ]
+            rows = self.captain.commits(version)
+        return [f"{r.sha[:8]} {r.author}: {r.summary}" for r in rows]
 
-    # -- acting ------------------------------------------------------------------
+    # -- acting: each returns the service's one-sentence answer -------------------------
 
-    def act(self, kind: str, **args: object) -> str:
-        """approve / reject / gate / pause / resume; the service's one-sentence answer."""
+    def approve(
+        self, stage: str, version: int, *, comment: str = "", override_blockers: bool = False
+    ) -> str:
+        """Approve what waits for a person in `stage` for `version`."""
         with self._lock:
-            return self.captain.act(kind, **args).message
+            reply = self.captain.approve(
+                stage, version=version, comment=comment, override_blockers=override_blockers
+            )
+        return reply.message
 
-    @property
-    def can_roll_back(self) -> bool:
-        """Whether this service offers rollback yet."""
-        return callable(getattr(self.captain, "rollback", None))
+    def reject(self, stage: str, version: int | None, *, comment: str = "") -> str:
+        """Reject `version` in `stage`."""
+        with self._lock:
+            return self.captain.reject(stage, version=version, comment=comment).message
 
-    def rollback_plan(self, targets: list[str], board: Board | None) -> list[PlanRow]:
-        """What a rollback of `targets` would do: from which version to which, per target."""
-        planner = getattr(self.captain, "rollback_plan", None)
-        if callable(planner):
-            with self._lock:
-                rows = planner(targets)
-            return [
-                PlanRow(stage=r[0], target=r[1], from_version=r[2], to_version=r[3]) for r in rows
-            ]
-        # Until the service plans: each target goes back to its last good version.
-        plan: list[PlanRow] = []
-        for text in targets:
-            stage_name, _, target_name = text.partition("/")
-            stage = board.stage(stage_name) if board else None
-            if stage is None:
-                continue
-            for target in stage.targets:
-                if target_name in ("", target.name):
-                    good = target.last_good
-                    back = good if good != target.version else None
-                    plan.append(
-                        PlanRow(
-                            stage=stage.name,
-                            target=target.name,
-                            from_version=target.version,
-                            to_version=back,
-                        )
-                    )
-        return plan
+    def pause(self, stage: str, *, reason: str = "") -> str:
+        """Pause `stage`."""
+        with self._lock:
+            return self.captain.pause(stage, reason=reason).message
+
+    def resume(self, stage: str) -> str:
+        """Resume `stage`."""
+        with self._lock:
+            return self.captain.resume(stage).message
+
+    def gate(self, stage: str, mode: str) -> str:
+        """Switch `stage`'s promotion mode."""
+        with self._lock:
+            return self.captain.gate(stage, mode).message
+
+    def rollback_plan(self, targets: list[str]) -> tuple[RollbackMove, ...]:
+        """What a rollback of `targets` would do: the engine's own answer, not recorded."""
+        with self._lock:
+            return self.captain.rollback_plan(targets)
 
     def rollback(self, targets: list[str], *, reason: str) -> str:
         """Roll `targets` back to their last good version. Without an engine the service
@@ -309,15 +263,12 @@ class Helm:
         refreshing meanwhile."""
         own = Captain(self.captain.pipeline, clock=self.captain.clock)
         try:
-            view = own.rollback(targets, reason=reason, wait=False)  # type: ignore[attr-defined]
+            view = own.rollback(targets, reason=reason, wait=False)
         finally:
             own.close()
-        items = getattr(view, "rollbacks", ())
-        if not items:
-            return "rollback requested"
         return "; ".join(
             f"rollback of {i.stage}/{i.target} {_v(i.from_version)} → {_v(i.to_version)}: {i.state}"
-            for i in items
+            for i in view.rollbacks
         )
 
 

@@ -140,14 +140,21 @@ class Orders(_Base):
         )
         if decision is None:
             return
-        args: dict[str, Any] = {
-            "stage": prompt.stage,
-            "version": prompt.version,
-            "comment": decision.comment or None,
-        }
-        if decision.verdict == "approve" and prompt.kind == "override":
-            args["override_blockers"] = True
-        self._done(await self._call(self.helm.act, decision.verdict, **args))
+        comment = decision.comment or ""
+        if decision.verdict == "approve":
+            override = prompt.kind == "override"
+            answer = await self._call(
+                self.helm.approve,
+                prompt.stage,
+                prompt.version,
+                comment=comment,
+                override_blockers=override,
+            )
+        else:
+            answer = await self._call(
+                self.helm.reject, prompt.stage, prompt.version, comment=comment
+            )
+        self._done(answer)
 
     @work(group="orders")
     async def order_reject_in_flight(self, stage: str) -> None:
@@ -180,11 +187,7 @@ class Orders(_Base):
         )
         if reason is None:
             return
-        self._done(
-            await self._call(
-                self.helm.act, "reject", stage=stage, version=view.in_flight, comment=reason
-            )
-        )
+        self._done(await self._call(self.helm.reject, stage, view.in_flight, comment=reason))
 
     # -- stage controls ----------------------------------------------------------
 
@@ -195,7 +198,7 @@ class Orders(_Base):
             return
         view = self.board.stage(stage) if self.board else None
         if view is not None and view.paused:
-            self._done(await self._call(self.helm.act, "resume", stage=stage))
+            self._done(await self._call(self.helm.resume, stage))
             return
         reason = await self.push_screen_wait(
             ConfirmDialog(
@@ -207,7 +210,7 @@ class Orders(_Base):
         )
         if reason is None:
             return
-        self._done(await self._call(self.helm.act, "pause", stage=stage, reason=reason or None))
+        self._done(await self._call(self.helm.pause, stage, reason=reason or ""))
 
     @work(group="orders")
     async def order_gate(self, stage: str) -> None:
@@ -234,7 +237,7 @@ class Orders(_Base):
         )
         if answer is None:
             return
-        self._done(await self._call(self.helm.act, "gate", stage=stage, mode=mode))
+        self._done(await self._call(self.helm.gate, stage, mode))
 
     # -- rollback ----------------------------------------------------------------
 
@@ -243,38 +246,21 @@ class Orders(_Base):
         """Roll targets back after a confirmation that names from and to, with a reason."""
         if self._refused():
             return
-        if not self.helm.can_roll_back:
-            self.notify("rollback is not available in this version", severity="warning")
-            return
-        plan = await self._call(self.helm.rollback_plan, targets, self.board)
-        if plan is None:
-            return
-        able = [row for row in plan if row.to_version is not None]
+        able = await self._call(self.helm.rollback_plan, targets)
         if not able:
-            self.notify(
-                f"nothing to roll back to on {', '.join(targets)}: no last good version",
-                severity="warning",
-            )
             return
-        lines: list[Content | str] = []
-        for row in plan:
-            where = f"{row.stage}/{row.target}"
-            if row.to_version is None:
-                lines.append(
-                    Content.styled(f"{where}: no version to roll back to", "$text-warning")
-                )
-            else:
-                lines.append(
-                    Content.assemble(
-                        "roll back ",
-                        (where, "b"),
-                        " from ",
-                        (look.version(row.from_version), "b $text-error"),
-                        " to ",
-                        (look.version(row.to_version), "b $text-success"),
-                    )
-                )
-        rejected = sorted({r.from_version for r in able if r.from_version is not None})
+        lines: list[Content | str] = [
+            Content.assemble(
+                "roll back ",
+                (f"{row.stage}/{row.target}", "b"),
+                " from ",
+                (look.version(row.from_version), "b $text-error"),
+                " to ",
+                (look.version(row.to_version), "b $text-success"),
+            )
+            for row in able
+        ]
+        rejected = sorted({r.from_version for r in able})
         if rejected:
             names = ", ".join(look.version(v) for v in rejected)
             lines.append(f"{names} is then rejected there and is not redeployed automatically.")

@@ -47,7 +47,7 @@ def test_the_first_stage_takes_the_newest_built_version_and_supersedes_older_one
     state = StateBuilder().built(1, 2, 3).state()
     decisions = decide(PIPE, state, now=0).decisions
     assert (
-        Supersede(stage="beta", version=1, by=3, reason="v3 is newer and may enter beta")
+        Supersede(stage="beta", version=1, reason="v3 is newer and may enter beta")
         in decisions
     )
     assert any(isinstance(d, Supersede) and d.version == 2 for d in decisions)
@@ -89,7 +89,7 @@ def test_a_version_passed_in_beta_is_superseded_in_gamma_once_a_newer_one_passed
     )
     decisions = decide(PIPE, state, now=0).decisions
     assert (
-        Supersede(stage="gamma", version=2, by=3, reason="v3 is newer and may enter gamma")
+        Supersede(stage="gamma", version=2, reason="v3 is newer and may enter gamma")
         in decisions
     )
     assert not any(isinstance(d, EnterStage) and d.stage == "gamma" for d in decisions)

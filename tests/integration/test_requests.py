@@ -71,11 +71,11 @@ def _send(config: str, worker: int, count: int) -> list[str]:
     for i in range(count):
         match (worker + i) % 3:
             case 0:
-                result = captain.act("pause", stage="beta", reason=f"w{worker}-{i}")
+                result = captain.pause("beta", reason=f"w{worker}-{i}")
             case 1:
-                result = captain.act("resume", stage="beta")
+                result = captain.resume("beta")
             case _:
-                result = captain.act("approve", stage="gamma", version=1, comment=f"w{worker}-{i}")
+                result = captain.approve("gamma", version=1, comment=f"w{worker}-{i}")
         answers.append(result.message)
     return answers
 

@@ -110,7 +110,7 @@ def test_three_commits_are_built_once_and_deployed_with_identical_bytes(
         "name": "us-east-1",
         "version": "v3",
         "state": "succeeded",
-        "last_good": "v3",
+        "last_good": "v2",  # SPEC §2: the newest good version before the one it runs
         "approvals": [],
     }
     beta = stage_of(status, "beta")["targets"][0]

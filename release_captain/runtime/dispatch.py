@@ -1,0 +1,272 @@
+"""Provides `Dispatcher`: carrying out what the store recorded — step commands started
+together, builds and monitor evaluations on pool threads, steps a person stopped ended —
+and handing each outcome back to the loop's queue. Nothing here writes the database.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
+from pathlib import Path
+
+from msgspec import Struct
+
+from release_captain.config.model import Pipeline, Stage
+from release_captain.engine import plan_for
+from release_captain.runtime.artefacts import ArtefactStore, StoredArtefact
+from release_captain.runtime.builder import Builder, BuildOutcome
+from release_captain.runtime.execution import StepExecutor, StepResult, VersionFacts
+from release_captain.runtime.git import GitSource
+from release_captain.runtime.monitors import MonitorEvaluator, MonitorResult, Where
+from release_captain.runtime.shell import Runner, Running
+from release_captain.store import (
+    Started,
+    StartedAlarmCheck,
+    StartedBuild,
+    StartedCheck,
+    StartedStep,
+    Stopped,
+    Store,
+)
+from release_captain.wording import version_name
+
+
+class BuildDone(Struct, frozen=True, kw_only=True):
+    """A build ended."""
+
+    version: int
+    outcome: BuildOutcome
+
+
+class ChecksDone(Struct, frozen=True, kw_only=True):
+    """A bake's monitors were evaluated once."""
+
+    step_id: int
+    results: tuple[MonitorResult, ...]
+
+
+class AlarmsDone(Struct, frozen=True, kw_only=True):
+    """A stage's `block_on_alarm` monitors were evaluated before entry."""
+
+    stage: str
+    results: tuple[MonitorResult, ...]
+
+
+class Wake(Struct, frozen=True):
+    """A watched ref changed, a fetch finished, or a request was queued."""
+
+    sources_changed: bool = True
+
+
+Outcome = StepResult | BuildDone | ChecksDone | AlarmsDone | Wake
+
+#: Step kinds whose step runs a command of its own.
+RUNS_A_COMMAND = frozenset({"deploy", "run", "rollback"})
+
+
+class Dispatcher:
+    """Carries out recorded effects; every outcome lands in `outcomes`."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        store: Store,
+        *,
+        runner: Runner,
+        sources: Mapping[str, GitSource],
+        pool: Executor,
+        base_env: Mapping[str, str],
+    ) -> None:
+        self.pipeline = pipeline
+        self.store = store
+        self.outcomes: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
+        #: What is running: step ids, and `build-N`, `check-N`, `alarm-STAGE` keys.
+        self.running: set[int | str] = set()
+        self.stopping = False
+        self._pool = pool
+        artefacts = ArtefactStore(pipeline.state_dir / "artefacts")
+        self._executor = StepExecutor(
+            pipeline=pipeline, runner=runner, artefacts=artefacts, base_env=base_env
+        )
+        self._builder = Builder(
+            pipeline=pipeline, runner=runner, store=artefacts, sources=sources, base_env=base_env
+        )
+        self._monitors = MonitorEvaluator(pipeline=pipeline, runner=runner, base_env=base_env)
+        #: The running commands of steps, by step id (to cancel them).
+        self._processes: dict[int, Running] = {}
+        self._build_cancels: dict[int, threading.Event] = {}
+        self._facts: dict[int, VersionFacts] = {}
+
+    def launch(self, effects: Sequence[Started]) -> None:
+        """Carry out recorded effects: step commands start together (each version's
+        artefacts checked once), everything else one by one."""
+        steps: list[tuple[StartedStep, VersionFacts]] = []
+        for effect in effects:
+            match effect:
+                case StartedStep(decision=decision) if decision.step.kind in RUNS_A_COMMAND:
+                    self.running.add(effect.step_id)
+                    version = decision.to if decision.to is not None else decision.version
+                    steps.append((effect, self.facts_of(version)))
+                case StartedStep():
+                    pass  # waits, sign-offs and bakes run no command of their own
+                case Stopped(step_id=step_id):
+                    self.cancel(step_id)
+                case StartedCheck():
+                    self._start_check(effect)
+                case StartedAlarmCheck():
+                    self.running.add(f"alarm-{effect.stage}")
+                    self._pool.submit(
+                        self._check_alarms, effect.stage, self._deployed(effect.stage)
+                    )
+                case StartedBuild():
+                    self._start_build(effect)
+        if steps:
+            self._executor.start_all(steps, self._step_ended, self._processes)
+
+    def cancel(self, step_id: int) -> None:
+        """End a step's command, if it still runs."""
+        running = self._processes.get(step_id)
+        if running is not None:
+            running.cancel()
+
+    def finished(self, outcome: Outcome) -> None:
+        """Forget what an outcome says has ended."""
+        match outcome:
+            case StepResult(step_id=step_id):
+                self.running.discard(step_id)
+                self._processes.pop(step_id, None)
+            case BuildDone(version=version):
+                self.running.discard(f"build-{version}")
+                self._build_cancels.pop(version, None)
+                self._facts.pop(version, None)
+            case ChecksDone(step_id=step_id):
+                self.running.discard(f"check-{step_id}")
+            case AlarmsDone(stage=stage):
+                self.running.discard(f"alarm-{stage}")
+
+    def stop(self) -> None:
+        """Cut off every command and build, and wait for them to end."""
+        self.stopping = True
+        for running in self._processes.values():
+            running.cancel()
+        for cancel in self._build_cancels.values():
+            cancel.set()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        for running in list(self._processes.values()):
+            running.wait()
+
+    def submit(self, work: Callable[[], None]) -> None:
+        """Run `work` on a pool thread."""
+        self._pool.submit(work)
+
+    def facts_of(self, version: int) -> VersionFacts:
+        """What a version's commands need to know about it, read once."""
+        facts = self._facts.get(version)
+        if facts is None:
+            facts = VersionFacts(
+                number=version,
+                commits=self.store.versions.heads(version),
+                artefacts=tuple(
+                    StoredArtefact(name=a.name, sha256=a.sha256, size=a.size)
+                    for a in self.store.versions.artefacts(version)
+                ),
+            )
+            self._facts[version] = facts
+        return facts
+
+    def _step_ended(self, result: StepResult) -> None:
+        """From the reaper's thread: hand a step's result to the loop. A step cut off
+        because the engine is stopping is left unrecorded; `recover` marks it
+        interrupted, and it runs again at the next start."""
+        if not (self.stopping and result.cancelled):
+            self.outcomes.put(result)
+
+    def _start_build(self, started: StartedBuild) -> None:
+        self.running.add(f"build-{started.version}")
+        author, message = self.store.versions.message(started.version) or ("", "")
+        env = {"CAPTAIN_COMMIT_MESSAGE": message, "CAPTAIN_COMMIT_AUTHOR": author}
+        heads = self.store.versions.heads(started.version)
+        cancel = self._build_cancels[started.version] = threading.Event()
+        self._pool.submit(self._build, started, heads, env, cancel)
+
+    def _build(
+        self,
+        started: StartedBuild,
+        heads: dict[str, str],
+        env: dict[str, str],
+        cancel: threading.Event,
+    ) -> None:
+        try:
+            outcome = self._builder.build(
+                version=version_name(started.version),
+                commits=heads,
+                log=started.log,
+                extra_env=env,
+                cancel=cancel,
+            )
+        except Exception as error:  # a result must always be recorded
+            outcome = BuildOutcome(
+                ok=False, artefacts=(), detail=f"the captain failed to build: {error!r}"
+            )
+        if not (self.stopping and cancel.is_set()):
+            self.outcomes.put(BuildDone(version=started.version, outcome=outcome))
+
+    def _start_check(self, started: StartedCheck) -> None:
+        self.running.add(f"check-{started.step_id}")
+        stage = self._stage(started.stage)
+        approval = plan_for(stage)[started.index].approval
+        assert approval is not None, started
+        where = self._where(stage, started.target, started.version, started.onebox)
+        self._pool.submit(self._check, started, where, approval.monitors)
+
+    def _check(self, started: StartedCheck, where: Where, names: Sequence[str]) -> None:
+        results = self._evaluate(names, where, started.log)
+        self.outcomes.put(ChecksDone(step_id=started.step_id, results=tuple(results)))
+
+    def _check_alarms(self, stage: str, targets: list[Where]) -> None:
+        config = self._stage(stage)
+        log = self.pipeline.state_dir / "logs" / "alarms" / f"{stage}.log"
+        results = [
+            MonitorResult(
+                monitor=result.monitor,
+                ok=result.ok,
+                output=f"{stage}/{where.target}: {result.output}",
+            )
+            for where in targets
+            for result in self._evaluate(config.block_on_alarm, where, log)
+        ]
+        self.outcomes.put(AlarmsDone(stage=stage, results=tuple(results)))
+
+    def _evaluate(self, names: Sequence[str], where: Where, log: Path) -> list[MonitorResult]:
+        results = []
+        for name in names:
+            monitor = self.pipeline.monitor(name)
+            assert monitor is not None, name
+            try:
+                results.append(self._monitors.evaluate(monitor, where, log=log))
+            except Exception as error:  # a failed evaluation is an ALARM
+                results.append(
+                    MonitorResult(monitor=name, ok=False, output=f"could not evaluate: {error!r}")
+                )
+        return results
+
+    def _stage(self, name: str) -> Stage:
+        stage = self.pipeline.stage(name)
+        assert stage is not None, name
+        return stage
+
+    def _where(self, stage: Stage, target: str, version: int | None, onebox: bool) -> Where:
+        commits = self.facts_of(version).commits if version is not None else {}
+        return Where(stage=stage, target=target, version=version, onebox=onebox, commits=commits)
+
+    def _deployed(self, stage: str) -> list[Where]:
+        """The targets of a stage that run something: the ones an alarm can be about."""
+        records = self.store.views.targets()
+        config = self._stage(stage)
+        return [
+            self._where(config, t.name, record[0], False)
+            for t in config.targets
+            if (record := records.get((stage, t.name))) is not None and record[0] is not None
+        ]

@@ -1,0 +1,415 @@
+"""Provides `Captain`, the one facade the CLI and the TUI call.
+
+Reading asks the engine why things wait and what is last good (`service.reading`);
+people's commands are typed verbs that go to the engine as requests (`engine.requests`),
+through the running engine's queue when one holds the state directory, else applied
+here. The faces only parse and render.
+"""
+
+from __future__ import annotations
+
+import getpass
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from release_captain.config import load_pipeline
+from release_captain.config.model import Pipeline, Stage
+from release_captain.engine import plan_for
+from release_captain.engine.requests import (
+    Approve,
+    Pause,
+    Reject,
+    Reply,
+    Request,
+    Resume,
+    Rollback,
+    RollbackMove,
+    SetGate,
+)
+from release_captain.errors import CaptainError, StateConflict, UsageError, WaitTimeout
+from release_captain.service import reading
+from release_captain.service.shapes import (
+    BlockerView,
+    LogView,
+    RollbackItem,
+    RollbackView,
+    StatusView,
+    WhereView,
+)
+from release_captain.store import CommitRow, Event, Store
+from release_captain.store.views import VersionRow
+
+if TYPE_CHECKING:
+    from release_captain.runtime.reconciler import Reconciler
+    from release_captain.runtime.shell import Runner
+
+#: How long a person's command waits for a running engine to apply it.
+REQUEST_TIMEOUT = 10.0
+
+
+def current_user() -> str:
+    """The OS user, recorded as the actor of every person's action."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in some containers
+        return "unknown"
+
+
+class Captain:
+    """The service over one pipeline and its state directory."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        *,
+        clock: Callable[[], float] = time.time,
+        store: Store | None = None,
+        runner: Runner | None = None,
+    ) -> None:
+        self.pipeline = pipeline
+        self.clock = clock
+        self._store = store
+        #: What runs commands when this process runs them (a scripted fake in tests).
+        self._runner = runner
+
+    @classmethod
+    def from_config(cls, path: Path) -> Captain:
+        """Load and validate `pipeline.toml`, then build the service over it."""
+        return cls(load_pipeline(path))
+
+    @property
+    def store(self) -> Store:
+        """The state database, opened on first use (so `validate` never creates it)."""
+        if self._store is None:
+            self._store = Store(self.pipeline.state_dir)
+        return self._store
+
+    def close(self) -> None:
+        """Close the database."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    # -- the engine ----------------------------------------------------------------
+
+    def run(
+        self,
+        *,
+        until_idle: bool = False,
+        on_event: Callable[[Event], None] | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        """Hold the engine lock and reconcile until stopped (or idle)."""
+        from release_captain.runtime.lock import EngineLock
+
+        store = self.store  # opened first: an unusable state directory is said plainly
+        lock = EngineLock(self.pipeline.state_dir)
+        lock.acquire()
+        try:
+            # A run that ends once idle reads the sources each poll and once more before
+            # it ends: file watches would only cost it their set-up and teardown.
+            loop = self._loop(store, on_event=on_event, watch=not until_idle)
+            loop.run(until_idle=until_idle, stop=stop)
+        finally:
+            lock.release()
+
+    def _loop(
+        self, store: Store, *, on_event: Callable[[Event], None] | None = None, watch: bool
+    ) -> Reconciler:
+        from release_captain.runtime.reconciler import Reconciler
+
+        return Reconciler(
+            self.pipeline,
+            store,
+            clock=self.clock,
+            on_event=on_event,
+            runner=self._runner,
+            watch=watch,
+        )
+
+    def step_names(self, stage: str) -> list[str]:
+        """The steps each target of `stage` goes through, in order (`onebox:` marked)."""
+        config = self.pipeline.stage(stage)
+        assert config is not None, stage
+        return [("onebox:" if s.onebox else "") + s.name for s in plan_for(config)]
+
+    def engine_pid(self) -> int | None:
+        """The pid of the `captain run` holding this state directory, if any."""
+        from release_captain.runtime.lock import engine_pid
+
+        return engine_pid(self.pipeline.state_dir)
+
+    # -- people's commands (rules R4, R8, R11) -------------------------------------------
+
+    def approve(
+        self,
+        stage: str,
+        *,
+        version: str | int | None = None,
+        comment: str = "",
+        override_blockers: bool = False,
+    ) -> Reply:
+        """Grant what waits for a person in `stage` for `version` (default: the one that
+        waits): its manual entry gate or a sign-off approval."""
+        number = self._version(version)
+        return self._ask(
+            Approve(
+                stage=stage,
+                version=number,
+                comment=comment,
+                override_blockers=override_blockers,
+                actor=current_user(),
+            )
+        )
+
+    def reject(self, stage: str, *, version: str | int | None = None, comment: str = "") -> Reply:
+        """Reject `version` in `stage` (default: the one waiting, else the one in flight)."""
+        number = self._version(version)
+        return self._ask(Reject(stage=stage, version=number, comment=comment, actor=current_user()))
+
+    def gate(self, stage: str, mode: str) -> Reply:
+        """Switch `stage`'s promotion mode at run time: `manual` or `automatic`."""
+        if mode == "manual" or mode == "automatic":
+            return self._ask(SetGate(stage=stage, mode=mode, actor=current_user()))
+        raise UsageError(f"gate mode must be manual or automatic, not '{mode}'")
+
+    def pause(self, stage: str, *, reason: str = "") -> Reply:
+        """Stop `stage` taking new versions; what is in flight there finishes."""
+        return self._ask(Pause(stage=stage, reason=reason, actor=current_user()))
+
+    def resume(self, stage: str) -> Reply:
+        """Let a paused `stage` take new versions again."""
+        return self._ask(Resume(stage=stage, actor=current_user()))
+
+    def rollback_plan(
+        self, targets: list[str], *, to: str | int | None = None, force: bool = False
+    ) -> tuple[RollbackMove, ...]:
+        """What a rollback of `targets` would do, per target, or the error why it cannot:
+        the engine's own answer, decided and not recorded (for confirmations)."""
+        from release_captain.engine.people import answer
+        from release_captain.runtime.observation import observe
+        from release_captain.runtime.requests import named_versions
+
+        request = Rollback(
+            targets=tuple(targets), to=self._version(to), force=force, actor=current_user()
+        )
+        now = self.clock()
+        state = observe(self.pipeline, self.store, now, named=named_versions(request))
+        return answer(self.pipeline, state, request, now).rollbacks
+
+    def rollback(
+        self,
+        targets: list[str],
+        *,
+        to: str | int | None = None,
+        reason: str = "",
+        force: bool = False,
+        wait: bool = True,
+        timeout: float = 1800.0,
+    ) -> RollbackView:
+        """Rule R8: roll the targets back to their last good version (or `to`).
+
+        With an engine running, the engine does it through a request and `wait` follows
+        it to the end; without one, this process holds the engine lock and runs the
+        request through the same loop code (so it always waits).
+        """
+        request = Rollback(
+            targets=tuple(targets),
+            to=self._version(to),
+            force=force,
+            reason=reason,
+            actor=current_user(),
+        )
+        deadline = time.monotonic() + timeout
+        reply, steps = self._submit(request, timeout=min(REQUEST_TIMEOUT, timeout))
+        view = self._rollback_view(reply, steps)
+        while wait and any(r.state == "running" for r in view.rollbacks):
+            if time.monotonic() > deadline:
+                raise WaitTimeout(
+                    f"the rollback did not finish within {timeout:g}s; it goes on in the engine"
+                )
+            time.sleep(0.1)
+            view = self._rollback_view(reply, steps)
+        return view
+
+    def _version(self, version: str | int | None) -> int | None:
+        if version is None or isinstance(version, int):
+            return version
+        return self.resolve_version(version)
+
+    def _ask(self, request: Request) -> Reply:
+        return self._submit(request, timeout=REQUEST_TIMEOUT)[0]
+
+    def _submit(self, request: Request, *, timeout: float) -> tuple[Reply, tuple[int, ...]]:
+        """Apply a request: through the running engine's queue, else here (rule R11).
+        Returns the reply and the ids of the rollback steps it started."""
+        from release_captain.runtime.requests import apply_request
+
+        if self.engine_pid() is None:
+            if isinstance(request, Rollback):
+                done = self._serve_without_engine(request)
+                if done is not None:
+                    return done
+            else:
+                with self.store.write():
+                    applied = apply_request(self.pipeline, self.store, request, self.clock())
+                return applied.answer.reply(), applied.rollback_steps
+        return self._through_engine(request, timeout)
+
+    def _serve_without_engine(self, request: Rollback) -> tuple[Reply, tuple[int, ...]] | None:
+        """Hold the engine lock and run the request through the loop's own code; None
+        when an engine started meanwhile (the request then goes to it)."""
+        from release_captain.runtime.lock import EngineLock
+
+        lock = EngineLock(self.pipeline.state_dir)
+        try:
+            lock.acquire()
+        except StateConflict:
+            return None
+        try:
+            request_id = self._queue(request)
+            self._loop(self.store, watch=False).serve_requests()
+            return self._settled(request_id)
+        finally:
+            lock.release()
+
+    def _queue(self, request: Request) -> int:
+        from release_captain.runtime.requests import kind_of, to_args
+
+        with self.store.write():
+            return self.store.requests.submit(
+                kind=kind_of(request), args=to_args(request), actor=request.actor, now=self.clock()
+            )
+
+    def _through_engine(self, request: Request, timeout: float) -> tuple[Reply, tuple[int, ...]]:
+        from release_captain.runtime.doorbell import ring
+        from release_captain.runtime.requests import kind_of
+
+        request_id = self._queue(request)
+        ring(self.pipeline.state_dir)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            settled = self._settled(request_id)
+            if settled is not None:
+                return settled
+            time.sleep(0.005)
+        raise WaitTimeout(
+            f"the engine (pid {self.engine_pid()}) did not apply the {kind_of(request)} request "
+            f"within {timeout:g}s; it stays queued and will be applied when the engine gets to it"
+        )
+
+    def _settled(self, request_id: int) -> tuple[Reply, tuple[int, ...]] | None:
+        """The reply of a request once applied; its error once refused."""
+        from release_captain.runtime.requests import reply_of
+
+        queued = self.store.requests.request(request_id)
+        if queued is None or queued.state == "pending":
+            return None
+        if queued.state == "failed":
+            error = CaptainError(str(queued.result.get("error", "the request was refused")))
+            error.exit_code = int(str(queued.result.get("exit_code", 1)))
+            raise error
+        return reply_of(queued.result)
+
+    def _rollback_view(self, reply: Reply, steps: tuple[int, ...]) -> RollbackView:
+        states = self.store.views.step_states(list(steps))
+        names = {"passed": "succeeded", "failed": "failed", "running": "running"}
+        items = []
+        for move, step in zip(reply.rollbacks, steps, strict=True):
+            state, detail = states.get(step, ("running", ""))
+            items.append(
+                RollbackItem(
+                    stage=move.stage,
+                    target=move.target,
+                    from_version=move.from_version,
+                    to_version=move.to_version,
+                    state=names.get(state, "failed"),
+                    detail=detail,
+                )
+            )
+        return RollbackView(rollbacks=tuple(items))
+
+    # -- reading -------------------------------------------------------------------
+
+    def status(self) -> StatusView:
+        """Per stage: passed, in flight, waiting and why, targets and their approvals."""
+        return reading.status_of(self.pipeline, self.store, self.clock(), self.engine_pid())
+
+    def source_heads(self) -> dict[str, str]:
+        """source name -> the newest head the engine has seen and recorded."""
+        return self.store.versions.source_heads()
+
+    def commits(self, version: int) -> list[CommitRow]:
+        """The commits a version includes (sha, author, summary), newest first."""
+        return self.store.versions.commits(version)
+
+    def versions(self, *, limit: int | None = None) -> list[VersionRow]:
+        """Versions newest first, with commit, author, message, build and how far each got."""
+        return self.store.views.versions(limit=limit)
+
+    def history(
+        self,
+        *,
+        stage: str | None = None,
+        target: str | None = None,
+        limit: int | None = None,
+    ) -> list[Event]:
+        """The audit log, oldest first (the newest `limit` events when given)."""
+        if stage is not None and self.pipeline.stage(stage) is None:
+            raise UsageError(f"no stage named '{stage}' in {self.pipeline.path.name}")
+        return self.store.events.history(stage=stage, target=target, limit=limit)
+
+    def resolve_version(self, text: str) -> int:
+        """`v12`, `12` or a commit SHA prefix -> a recorded version number."""
+        return reading.resolve_version(self.store, text)
+
+    def resolve_target(self, text: str) -> tuple[Stage, list[str]]:
+        """`STAGE/TARGET` -> that target; a bare `STAGE` -> all its targets."""
+        return reading.resolve_target(self.pipeline, text)
+
+    def blockers(self) -> list[BlockerView]:
+        """Each blocker: active now, until when, its next change, and which stages it holds."""
+        return reading.blockers_of(self.pipeline, self.clock())
+
+    def where(self, commit: str) -> WhereView:
+        """Where a commit is: its version and, per stage and target, what became of it."""
+        text = commit.strip().lower()
+        if not reading._SHA.fullmatch(text):
+            raise UsageError(f"'{commit}' is not a commit SHA (4 to 40 hex digits)")
+        found = self.store.views.versions_with_commit(text)
+        if not found:
+            raise StateConflict(
+                f"no version includes commit {commit}; is it on the watched branch?"
+            )
+        if len({sha for _, sha in found}) > 1:
+            raise UsageError(f"commit prefix '{commit}' is ambiguous; give more characters")
+        number = min(v for v, _ in found)
+        view = reading.where_of(self.pipeline, self.store, number, self.status())
+        return view
+
+    def logs(self, version: str, where: str) -> list[LogView]:
+        """The output of every deploy and approval step of a version on one target."""
+        number = self.resolve_version(version)
+        stage, targets = self.resolve_target(where)
+        if len(targets) != 1:
+            raise UsageError(f"name one target, as {stage.name}/{targets[0]}")
+        return reading.logs_of(self.store, number, stage.name, targets[0])
+
+    def follow_log(self, path: Path, *, running: Callable[[], bool]) -> Iterator[str]:
+        """Lines appended to `path` while `running()` says the step still runs."""
+        with open(path, errors="replace") as handle:
+            handle.seek(0, 2)
+            while True:
+                line = handle.readline()
+                if line:
+                    yield line
+                elif not running():
+                    rest = handle.read()
+                    if rest:
+                        yield rest
+                    return
+                else:
+                    time.sleep(0.2)

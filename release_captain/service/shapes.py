@@ -1,0 +1,293 @@
+"""Provides the read models of the service and every JSON shape of SPEC §6 — status,
+versions, history, where, blockers, rollback, and the reply to a person's command —
+defined once, for the CLI, the TUI and the tests alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from msgspec import Struct
+
+from release_captain.engine.requests import Reply
+from release_captain.store import Event
+from release_captain.store.views import StepRow, VersionRow
+from release_captain.wording import iso, version_name
+
+
+def _v(number: int | None) -> str | None:
+    return None if number is None else version_name(number)
+
+
+class ApprovalView(Struct, frozen=True, kw_only=True):
+    """One approval of a target's current rollout."""
+
+    name: str
+    state: str
+    onebox: bool = False
+    remaining_s: float | None = None
+    detail: str = ""
+    #: A bake's evaluations so far, as (monitor, count) pairs.
+    checks: tuple[tuple[str, int], ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {"name": self.name, "state": self.state}
+        if self.remaining_s is not None:
+            data["remaining_s"] = round(self.remaining_s, 1)
+        return data
+
+
+class TargetView(Struct, frozen=True, kw_only=True):
+    """One target in `status`."""
+
+    name: str
+    version: int | None
+    state: str
+    last_good: int | None
+    approvals: tuple[ApprovalView, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "version": _v(self.version),
+            "state": self.state,
+            "last_good": _v(self.last_good),
+            "approvals": [a.to_json() for a in self.approvals],
+        }
+
+
+class WaitingView(Struct, frozen=True, kw_only=True):
+    """The newest candidate a stage has not taken, and why."""
+
+    version: int
+    reason: str
+    detail: str
+
+
+class StageView(Struct, frozen=True, kw_only=True):
+    """One stage in `status`."""
+
+    name: str
+    promotion: str
+    paused: bool
+    blockers_active: tuple[str, ...]
+    passed: int | None
+    in_flight: int | None
+    waiting: WaitingView | None
+    targets: tuple[TargetView, ...]
+    wave: int | None = None
+    group: str = ""
+    #: Why a person paused the stage, when paused.
+    pause_reason: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "promotion": self.promotion,
+            "paused": self.paused,
+            "blockers_active": list(self.blockers_active),
+            "passed": _v(self.passed),
+            "in_flight": _v(self.in_flight),
+            "waiting": None
+            if self.waiting is None
+            else {"version": _v(self.waiting.version), "reason": self.waiting.reason},
+            "targets": [t.to_json() for t in self.targets],
+        }
+
+
+class StatusView(Struct, frozen=True, kw_only=True):
+    """The whole of `captain status`."""
+
+    pipeline: str
+    engine_pid: int | None
+    latest_version: int | None
+    stages: tuple[StageView, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "pipeline": self.pipeline,
+            "engine": {"running": self.engine_pid is not None, "pid": self.engine_pid},
+            "latest_version": _v(self.latest_version),
+            "stages": [s.to_json() for s in self.stages],
+        }
+
+
+class LogView(Struct, frozen=True, kw_only=True):
+    """One step's log, for `captain logs`."""
+
+    step: StepRow
+    path: Path
+    text: str
+
+    def __repr__(self) -> str:
+        # The text may be megabytes: a debugger or a log line needs only where it is.
+        return f"LogView(step={self.step!r}, path={self.path!r}, text=<{len(self.text)} chars>)"
+
+
+class BlockerView(Struct, frozen=True, kw_only=True):
+    """One blocker in `captain blockers`."""
+
+    name: str
+    active: bool
+    next_change: float | None
+    reason: str
+    timezone: str
+    stages: tuple[str, ...]
+
+    def to_json(self) -> dict[str, object]:
+        change = iso(self.next_change) if self.next_change is not None else None
+        return {
+            "name": self.name,
+            "active": self.active,
+            "until": change if self.active else None,
+            "next_change": change,
+            "reason": self.reason,
+            "timezone": self.timezone,
+            "stages": list(self.stages),
+        }
+
+
+class WhereTarget(Struct, frozen=True, kw_only=True):
+    """A target in `captain where`: does it run the version, how did its rollout go."""
+
+    target: str
+    running: bool
+    deployment: str | None
+
+
+class WhereStage(Struct, frozen=True, kw_only=True):
+    """A stage in `captain where`."""
+
+    stage: str
+    #: passed | rejected | superseded | in-flight | waiting | not-reached
+    state: str
+    reason: str
+    targets: tuple[WhereTarget, ...]
+
+
+class WhereView(Struct, frozen=True, kw_only=True):
+    """The answer to "where is my commit?"."""
+
+    commit: str
+    version: int
+    build: str
+    message: str
+    stages: tuple[WhereStage, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "commit": self.commit,
+            "version": version_name(self.version),
+            "build": self.build,
+            "stages": [
+                {
+                    "stage": s.stage,
+                    "state": s.state,
+                    "reason": s.reason,
+                    "targets": [
+                        {"target": t.target, "running": t.running, "deployment": t.deployment}
+                        for t in s.targets
+                    ],
+                }
+                for s in self.stages
+            ],
+        }
+
+
+class RollbackItem(Struct, frozen=True, kw_only=True):
+    """One target's rollback."""
+
+    stage: str
+    target: str
+    from_version: int | None
+    to_version: int
+    #: running | succeeded | failed
+    state: str
+    detail: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "stage": self.stage,
+            "target": self.target,
+            "from": _v(self.from_version),
+            "to": _v(self.to_version),
+            "state": self.state,
+        }
+
+
+class RollbackView(Struct, frozen=True, kw_only=True):
+    """The outcome of `captain rollback`."""
+
+    rollbacks: tuple[RollbackItem, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {"rollbacks": [r.to_json() for r in self.rollbacks]}
+
+    @property
+    def failed(self) -> bool:
+        """True when any rollback deploy failed."""
+        return any(r.state == "failed" for r in self.rollbacks)
+
+
+def version_json(row: VersionRow) -> dict[str, object]:
+    """One entry of `captain versions --json`."""
+    return {
+        "version": version_name(row.number),
+        "commit": row.commit,
+        "author": row.author,
+        "message": row.message,
+        "build": row.build,
+        "stages": dict(row.stages),
+    }
+
+
+def event_json(event: Event) -> dict[str, object]:
+    """One line of `captain history --json`."""
+    return {
+        "id": event.id,
+        "at": iso(event.at),
+        "kind": event.kind,
+        "version": _v(event.version),
+        "stage": event.stage,
+        "target": event.target,
+        "actor": event.actor,
+        "detail": event.detail,
+    }
+
+
+def reply_json(reply: Reply) -> dict[str, Any]:
+    """What `approve`, `reject`, `gate`, `pause` and `resume` print with `--json`: the
+    message and what changed, version names written as everywhere else."""
+    data: dict[str, Any] = {"message": reply.message}
+    if reply.stage is not None:
+        data["stage"] = reply.stage
+    if reply.version is not None:
+        data["version"] = version_name(reply.version)
+    if reply.approved is not None:
+        data["approved"] = reply.approved
+    if reply.rejected:
+        data["rejected"] = True
+    if reply.promotion is not None:
+        data["promotion"] = reply.promotion
+    if reply.paused is not None:
+        data["paused"] = reply.paused
+    return data
+
+
+__all__ = [
+    "ApprovalView",
+    "BlockerView",
+    "LogView",
+    "RollbackItem",
+    "RollbackView",
+    "StageView",
+    "StatusView",
+    "TargetView",
+    "WaitingView",
+    "WhereStage",
+    "WhereTarget",
+    "WhereView",
+    "event_json",
+    "reply_json",
+    "version_json",
+]
