@@ -1,5 +1,5 @@
 """Provides `python -m release_captain`, the same as the `captain` command."""
 
-from release_captain.cli import main
+from release_captain.entry import main
 
 main()

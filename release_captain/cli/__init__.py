@@ -1,8 +1,9 @@
-"""Provides the `captain` command: a thin skin over `release_captain.service`.
+"""Provides the `captain` command line: a thin skin over `release_captain.service`.
 
 Importing this package stays cheap (no Textual, no GitPython), so `captain --help` and
 `captain status` start fast; heavy modules are imported inside the commands that need
-them.
+them. It never imports the TUI: the console script (`release_captain.entry`) plugs it
+in through `cli.launcher`.
 """
 
 from release_captain.cli.app import app, main

@@ -4,15 +4,14 @@ With an engine running they go through its request queue and are applied within 
 second; without one they act on the state directly (rule R11).
 """
 
-# No `from __future__ import annotations` here: typer reads these signatures at every
-# start, and string annotations made it eval each one again (~12 ms of `--help`).
+# No `from __future__ import annotations`: typer would eval every string annotation.
 import json
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 
-from release_captain.cli.app import ConfigOption, JsonOption, app, config_path, friendly
+from release_captain.cli.options import ConfigOption, JsonOption, config_path, friendly
 
 StageArgument = Annotated[str, typer.Argument(metavar="STAGE", help="The stage, as in status.")]
 VersionOption = Annotated[
@@ -50,7 +49,6 @@ def _act(config, as_json: bool, kind: str, **args: object) -> None:  # noqa: ANN
         typer.echo(result.message)
 
 
-@app.command()
 @friendly
 def approve(
     stage: StageArgument,
@@ -81,7 +79,6 @@ def approve(
     )
 
 
-@app.command()
 @friendly
 def reject(
     stage: StageArgument,
@@ -94,7 +91,6 @@ def reject(
     _act(config, as_json, "reject", stage=stage, version=version, comment=comment)
 
 
-@app.command()
 @friendly
 def gate(
     stage: StageArgument,
@@ -106,7 +102,6 @@ def gate(
     _act(config, as_json, "gate", stage=stage, mode=mode.value)
 
 
-@app.command()
 @friendly
 def pause(
     stage: StageArgument,
@@ -120,14 +115,12 @@ def pause(
     _act(config, as_json, "pause", stage=stage, reason=reason)
 
 
-@app.command()
 @friendly
 def resume(stage: StageArgument, config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Let a paused STAGE take new versions again."""
     _act(config, as_json, "resume", stage=stage)
 
 
-@app.command()
 @friendly
 def rollback(
     targets: Annotated[

@@ -1,7 +1,6 @@
 """Provides the read-only commands: `status`, `versions`, `history` and `logs`."""
 
-# No `from __future__ import annotations` here: typer reads these signatures at every
-# start, and string annotations made it eval each one again (~12 ms of `--help`).
+# No `from __future__ import annotations`: typer would eval every string annotation.
 import json
 import time
 from pathlib import Path
@@ -9,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from release_captain.cli.app import ConfigOption, JsonOption, app, config_path, friendly
+from release_captain.cli.options import ConfigOption, JsonOption, config_path, friendly
 
 LimitOption = Annotated[
     int | None, typer.Option("--limit", "-n", min=1, help="Show at most N, the newest.")
@@ -26,7 +25,6 @@ def _v(number: int | None) -> str:
     return f"v{number}" if number is not None else "-"
 
 
-@app.command()
 @friendly
 def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Per stage: passed and in-flight version, what waits and why, each target's state,
@@ -41,7 +39,6 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
         console.print(line)
 
 
-@app.command()
 @friendly
 def versions(
     config: ConfigOption = None, as_json: JsonOption = False, limit: LimitOption = None
@@ -103,7 +100,6 @@ def versions(
         console.print(f"[{style}]{text}[/]" if style else text)
 
 
-@app.command()
 @friendly
 def history(
     config: ConfigOption = None,
@@ -124,7 +120,6 @@ def history(
             console.print(event_line(event))
 
 
-@app.command()
 @friendly
 def logs(
     version: Annotated[str, typer.Argument(help="v12, 12 or a commit SHA prefix.")],
@@ -154,7 +149,6 @@ def logs(
             typer.echo(line, nl=False)
 
 
-@app.command()
 @friendly
 def where(
     commit: Annotated[str, typer.Argument(help="A commit SHA or a prefix of one.")],
@@ -187,7 +181,6 @@ def where(
     console.print(out)
 
 
-@app.command()
 @friendly
 def blockers(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Each blocker: whether it is active now, until when, and its next change."""

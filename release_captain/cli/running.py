@@ -1,21 +1,19 @@
 """Provides `captain validate` and `captain run`: checking the pipeline and running the
 engine with one progress line per event."""
 
-# No `from __future__ import annotations` here: typer reads these signatures at every
-# start, and string annotations made it eval each one again (~12 ms of `--help`).
+# No `from __future__ import annotations`: typer would eval every string annotation.
 import os
 import signal
 import sys
 import threading
-import time
 from typing import Annotated
 
 import typer
 
-from release_captain.cli.app import ConfigOption, app, config_path, friendly
+from release_captain.cli import launcher
+from release_captain.cli.options import ConfigOption, config_path, friendly
 
 
-@app.command()
 @friendly
 def validate(config: ConfigOption = None) -> None:
     """Check pipeline.toml and print the expanded stages and targets.
@@ -39,7 +37,6 @@ def validate(config: ConfigOption = None) -> None:
     console.print("[green]pipeline.toml is valid[/]")
 
 
-@app.command()
 @friendly
 def run(
     config: ConfigOption = None,
@@ -67,10 +64,8 @@ def run(
 
     captain = Captain.from_config(config_path(config))
     if sys.stdout.isatty() and not headless:
-        from release_captain.tui import run_with_tui
-
         try:
-            run_with_tui(captain, until_idle=until_idle)
+            launcher.tui().run(captain, until_idle=until_idle)
         finally:
             captain.close()
         return
@@ -105,7 +100,6 @@ def run(
     captain.close()
 
 
-@app.command()
 @friendly
 def demo(
     config: ConfigOption = None,
@@ -153,7 +147,7 @@ def demo(
         )
     )
     if in_tui:
-        _demo_in_the_tui(pipeline)
+        launcher.tui().demo(pipeline)
     else:
         Demo(
             pipeline,
@@ -172,47 +166,3 @@ def demo(
         "\nEvery service process is stopped. Look around with `captain versions`, "
         "`captain history`, `captain where <sha>` or `captain tui`."
     )
-
-
-def _demo_in_the_tui(pipeline: object) -> None:
-    """The demo with the TUI: the engine runs in the app, the story commits beside it,
-    and the person answers the gate and the sign-off on the board."""
-    from release_captain.demo import Demo, DemoError, DemoStopped, stop_services
-    from release_captain.service import Captain
-    from release_captain.tui import make_app
-
-    captain = Captain(pipeline)  # type: ignore[arg-type]
-    app = make_app(captain, engine=True)
-    failure: list[BaseException] = []
-
-    def say(text: str) -> None:
-        app.call_from_thread(app.notify, text, title="demo", timeout=12)
-
-    story = Demo(pipeline, say=say, approve=False, timeout=3600)  # type: ignore[arg-type]
-
-    def tell() -> None:
-        while not app.is_running and not story_over.is_set():
-            time.sleep(0.05)
-        try:
-            story.tell()
-        except DemoError as error:
-            failure.append(error)
-
-    story_over = threading.Event()
-    teller = threading.Thread(target=tell, name="captain-demo-story", daemon=True)
-    teller.start()
-    try:
-        app.run()
-    finally:
-        story.stop()
-        story_over.set()
-        app.engine_stop.set()
-        if app.engine_started:
-            app.engine_done.wait(60)
-        teller.join(timeout=5)
-        stop_services(pipeline)  # type: ignore[arg-type]
-        captain.close()
-    if app.engine_error is not None:
-        raise app.engine_error
-    if failure and not isinstance(failure[0], DemoStopped):
-        raise failure[0]

@@ -1,16 +1,15 @@
 """Provides `captain tui`: the TUI over the state, whether an engine runs in another
 terminal or none does."""
 
-# No `from __future__ import annotations` here: typer reads these signatures at every
-# start, and string annotations made it eval each one again (~12 ms of `--help`).
+# No `from __future__ import annotations`: typer would eval every string annotation.
 from typing import Annotated
 
 import typer
 
-from release_captain.cli.app import ConfigOption, app, config_path, friendly
+from release_captain.cli import launcher
+from release_captain.cli.options import ConfigOption, config_path, friendly
 
 
-@app.command()
 @friendly
 def tui(
     config: ConfigOption = None,
@@ -23,10 +22,9 @@ def tui(
     prompts that wait for a person; versions, history and logs. It refreshes from the
     state every second and works with or without `captain run` in another terminal."""
     from release_captain.service import Captain
-    from release_captain.tui import make_app
 
     captain = Captain.from_config(config_path(config))
     try:
-        make_app(captain, readonly=readonly).run()
+        launcher.tui().show(captain, readonly=readonly)
     finally:
         captain.close()

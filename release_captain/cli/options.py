@@ -1,0 +1,74 @@
+"""Provides what every command shares: the `--config` and `--json` options, the pipeline
+file they name, and the error contract — every `CaptainError` becomes one sentence on
+stderr and its exit code (SPEC §6)."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from release_captain.errors import CaptainError, ConfigError
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="The pipeline file [default: $CAPTAIN_CONFIG or ./pipeline.toml].",
+        show_default=False,
+        dir_okay=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def config_path(given: Path | None) -> Path:
+    """The pipeline file: `--config`, else `$CAPTAIN_CONFIG`, else `./pipeline.toml`."""
+    if given is not None:
+        return given
+    return Path(os.environ.get("CAPTAIN_CONFIG") or "pipeline.toml")
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    """Print one sentence on stderr and return the Exit to raise."""
+    typer.echo(f"captain: {message}", err=True)
+    return typer.Exit(code)
+
+
+def friendly(func: F) -> F:
+    """Turn a command's CaptainError into its sentence and exit code, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort, typer.BadParameter):
+            raise
+        except ConfigError as error:
+            for problem in error.problems:
+                typer.echo(f"captain: {problem}", err=True)
+            raise typer.Exit(error.exit_code) from None
+        except CaptainError as error:
+            raise fail(str(error), error.exit_code) from None
+        except KeyboardInterrupt:
+            raise fail("interrupted", 130) from None
+        except OSError as error:
+            where = f" ({error.filename})" if error.filename else ""
+            raise fail(f"{error.strerror or error}{where}", 1) from None
+        except Exception as error:
+            if os.environ.get("CAPTAIN_DEBUG"):
+                raise
+            raise fail(
+                f"internal error: {error!r}; set CAPTAIN_DEBUG=1 to see where, and please "
+                f"report it",
+                1,
+            ) from None
+
+    return wrapper  # type: ignore[return-value]
