@@ -28,10 +28,10 @@ from msgspec.structs import replace
 from release_captain.config import load_pipeline
 from release_captain.config.model import Approval, Pipeline, Stage
 from release_captain.errors import CaptainError, UsageError
+from release_captain.runtime.git_authoring import commit, git, init_repo
 from release_captain.service import Captain, StatusView
 from release_captain.store import Event
 from release_captain.store.views import VersionRow
-from release_captain.testing_git import commit, git, init_repo
 
 #: The sample service's stop script, relative to the pipeline file's folder.
 STOP_ALL = Path("sample-repo") / "scripts" / "stop_all.sh"

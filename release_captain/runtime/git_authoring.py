@@ -1,8 +1,9 @@
-"""Provides real git repositories for tests: make one, commit files to it.
+"""Provides writing to a git repository: make one, commit files to it — what the
+demo's story does to its sample repository, and how tests build theirs.
 
 Runs the `git` command with an environment cut off from the machine (no global or
-system config, fixed identities), so tests behave the same on every developer's
-machine and in CI, whatever their git configuration says.
+system config, fixed identities), so it behaves the same on every developer's machine
+and in CI, whatever their git configuration says.
 """
 
 from __future__ import annotations
