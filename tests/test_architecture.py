@@ -1,5 +1,5 @@
-"""The layering holds mechanically: import-linter's contracts, and a CLI that starts
-without Textual or GitPython so `captain --help` and `status` stay fast."""
+"""The layering holds mechanically: import-linter's contracts, mypy, and a CLI that
+starts without Textual or GitPython so `captain --help` and `status` stay fast."""
 
 from __future__ import annotations
 
@@ -17,6 +17,13 @@ def test_import_linter_contracts_are_kept() -> None:
         capture_output=True,
         text=True,
     )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_type_checker_passes() -> None:
+    """mypy over the package, as configured in pyproject.toml. Its cache is the
+    default .mypy_cache (ignored by git), so a warm run takes well under a second."""
+    done = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
