@@ -112,7 +112,7 @@ class InlinePool(Executor):
         future: Future[Any] = Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as error:  # noqa: BLE001 - delivered through the future
+        except BaseException as error:  # delivered through the future
             future.set_exception(error)
         return future
 
@@ -206,7 +206,7 @@ def harness(
     folder: Path,
     pipeline_text: str,
     *,
-    script: dict[str, int | Callable[[Call], int]] | None = None,
+    script: Mapping[str, int | Callable[[Call], int]] | None = None,
 ) -> Harness:
     """Build a captain over `folder` with a fake clock, scripted runner, fake sources and
     an inline pool; nothing runs in the background."""

@@ -8,6 +8,8 @@ hence the `Draft` that remembers whether the timeout was written.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from msgspec import Struct
 from msgspec.structs import replace
 
@@ -37,7 +39,7 @@ class Draft(Struct, frozen=True, kw_only=True):
         return self.approval
 
 
-def _found(kinds: list[str]) -> str:
+def _found(kinds: Sequence[str]) -> str:
     if not kinds:
         return "none"
     return ", ".join(kinds[:-1]) + f" and {kinds[-1]}" if len(kinds) > 1 else kinds[0]

@@ -63,13 +63,13 @@ class Detector:
         primary = self._pipeline.primary.name
         # The primary's head is the newest commit just listed, unless only another
         # source moved: then it is read on its own.
-        head = seen.get(heads[primary]) or self._sources[primary].commit(heads[primary])
+        tip = seen.get(heads[primary]) or self._sources[primary].commit(heads[primary])
         return self._store.record_version(
             heads=heads,
             primary=primary,
             commits=commits,
-            author=head.author,
-            message=head.message,
+            author=tip.author,
+            message=tip.message,
             now=self._clock(),
         )
 

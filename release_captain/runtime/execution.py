@@ -82,7 +82,7 @@ class StepExecutor:
                     running[started.step_id] = self._start(
                         started, facts, folders[facts.number], on_end
                     )
-                except Exception as error:  # noqa: BLE001 - a result must always be recorded
+                except Exception as error:  # a result must always be recorded
                     on_end(
                         StepResult(
                             step_id=started.step_id,
@@ -117,6 +117,7 @@ class StepExecutor:
         stage = self._pipeline.stage(decision.stage)
         assert stage is not None, decision.stage
         step = decision.step
+        action: str
         match step.kind:
             case "deploy" | "rollback":
                 command, timeout, action = stage.deploy, stage.timeout, step.kind

@@ -158,11 +158,11 @@ class Reaper:
                 if fd == self._wake_r:
                     with contextlib.suppress(BlockingIOError):
                         os.read(self._wake_r, 4096)
-                elif (child := by_fd.pop(fd, None)) is not None:
+                elif (exited := by_fd.pop(fd, None)) is not None:
                     # Readable for good once the shell exits: stop polling it.
                     poller.unregister(fd)
                     os.close(fd)
-                    child.exited = True
+                    exited.exited = True
             now = time.monotonic()
             live = _LiveGroups()
             for child in list(self._children):

@@ -137,7 +137,7 @@ class CaptainApp(Orders, App[None]):
         worker = get_current_worker()
         try:
             board = self.helm.load()
-        except Exception as error:  # noqa: BLE001 - shown, and tried again at the next tick
+        except Exception as error:  # shown, and tried again at the next tick
             self.call_from_thread(self._failed, str(error) or type(error).__name__)
             return
         if not worker.is_cancelled:
@@ -168,7 +168,7 @@ class CaptainApp(Orders, App[None]):
             self.engine.run(
                 until_idle=self.until_idle, stop=self.engine_stop, on_event=self._engine_event
             )
-        except BaseException as error:  # noqa: BLE001 - reported after the app closes
+        except BaseException as error:  # reported after the app closes
             self.engine_error = error
         finally:
             self.engine.close()
@@ -207,7 +207,7 @@ class CaptainApp(Orders, App[None]):
             self.pop_screen()
         self.push_screen(screen)
 
-    def action_back(self) -> None:
+    async def action_back(self) -> None:  # async, like the App method it overrides
         if len(self.screen_stack) > 1:
             self.pop_screen()
 

@@ -100,7 +100,12 @@ class CaptainCommands(Provider):
 
     @property
     def _app(self) -> CaptainApp:
-        return self.app  # type: ignore[return-value]
+        """Provider.app, narrowed: only CaptainApp lists these commands."""
+        from release_captain.tui.app import CaptainApp  # app.py imports this module
+
+        app = self.app
+        assert isinstance(app, CaptainApp), app
+        return app
 
     async def discover(self) -> Hits:
         for name, text, callback in commands_of(self._app):

@@ -51,7 +51,7 @@ class BoardScreen(Screen[None]):
         Binding("escape", "clear_filter", "Clear the filter", show=False),
     ]
 
-    app: CaptainApp  # type: ignore[assignment]
+    app: CaptainApp
 
     def compose(self) -> ComposeResult:
         app = self.app

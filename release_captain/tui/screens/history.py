@@ -56,7 +56,7 @@ class HistoryScreen(Screen[None]):
         Binding("escape", "app.back", "Back"),
     ]
 
-    app: CaptainApp  # type: ignore[assignment]
+    app: CaptainApp
 
     def __init__(self, filter_text: str = "") -> None:
         super().__init__()

@@ -46,7 +46,7 @@ class LogScreen(Screen[None]):
         Binding("tab", "switch", "Steps/log", show=False),
     ]
 
-    app: CaptainApp  # type: ignore[assignment]
+    app: CaptainApp
 
     def __init__(self, stage: str, target: str, version: int) -> None:
         super().__init__()

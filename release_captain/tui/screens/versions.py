@@ -55,7 +55,7 @@ class VersionsScreen(Screen[None]):
         Binding("escape", "app.back", "Back"),
     ]
 
-    app: CaptainApp  # type: ignore[assignment]
+    app: CaptainApp
 
     def __init__(self) -> None:
         super().__init__()
