@@ -7,7 +7,8 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -15,22 +16,32 @@ import pytest
 from release_captain.runtime.shell import CommandResult, Running, ShellRunner
 
 
-def run(tmp_path: Path, command: str, **kwargs: object):
-    runner = ShellRunner(kill_grace=float(kwargs.pop("kill_grace", 0.2)))  # type: ignore[arg-type]
-    options = {
-        "cwd": tmp_path,
-        "env": dict(os.environ),
-        "timeout": 5.0,
-        "log": tmp_path / "logs" / "step.log",
-    }
-    options.update(kwargs)
-    return runner.run(command, **options)  # type: ignore[arg-type]
+def run(
+    tmp_path: Path,
+    command: str,
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 5.0,
+    log: Path | None = None,
+    cancel: threading.Event | None = None,
+    kill_grace: float = 0.2,
+) -> CommandResult:
+    """`ShellRunner.run` with the options every test here shares."""
+    return ShellRunner(kill_grace=kill_grace).run(
+        command,
+        cwd=cwd or tmp_path,
+        env=dict(os.environ) if env is None else env,
+        timeout=timeout,
+        log=log or tmp_path / "logs" / "step.log",
+        cancel=cancel,
+    )
 
 
 def start(
     tmp_path: Path,
     command: str,
-    on_end: Callable[[CommandResult], object],
+    on_end: Callable[[CommandResult], None],
     *,
     runner: ShellRunner | None = None,
     timeout: float = 10,
@@ -189,25 +200,26 @@ def test_log_parent_folders_are_created(tmp_path: Path, command: str) -> None:
 
 
 def test_start_returns_while_the_command_runs_and_reports_its_end(tmp_path: Path) -> None:
-    ended: list[object] = []
+    ended: list[CommandResult] = []
     done = threading.Event()
     go = tmp_path / "go"
-    running = start(
-        tmp_path,
-        f"while [ ! -e {go} ]; do sleep 0.01; done; exit 3",
-        lambda result: (ended.append(result), done.set()),
-    )
+
+    def on_end(result: CommandResult) -> None:
+        ended.append(result)
+        done.set()
+
+    running = start(tmp_path, f"while [ ! -e {go} ]; do sleep 0.01; done; exit 3", on_end)
     assert not running.wait(0.1) and ended == []
     go.touch()
     assert done.wait(5) and running.wait(5)
     (result,) = ended
-    assert result.exit_code == 3  # type: ignore[attr-defined]
+    assert result.exit_code == 3
 
 
 def test_many_running_commands_share_one_waiting_thread(tmp_path: Path) -> None:
     go = tmp_path / "go"
     before = threading.active_count()
-    results: list[object] = []
+    results: list[CommandResult] = []
     runner = ShellRunner()
     handles = [
         start(
@@ -223,12 +235,12 @@ def test_many_running_commands_share_one_waiting_thread(tmp_path: Path) -> None:
     assert threading.active_count() <= before + 1
     go.touch()
     assert all(h.wait(5) for h in handles)
-    assert sorted(r.exit_code for r in results) == sorted(i % 3 for i in range(30))  # type: ignore[attr-defined]
+    assert Counter(r.exit_code for r in results) == Counter(i % 3 for i in range(30))
 
 
 def test_cancelling_a_started_command_kills_its_group(tmp_path: Path) -> None:
     pidfile = tmp_path / "pgid"
-    results: list[object] = []
+    results: list[CommandResult] = []
     running = start(
         tmp_path,
         f"echo $$ > {pidfile}; sleep 100 & wait",
@@ -240,12 +252,12 @@ def test_cancelling_a_started_command_kills_its_group(tmp_path: Path) -> None:
     running.cancel()
     assert running.wait(5)
     (result,) = results
-    assert result.cancelled and not result.timed_out  # type: ignore[attr-defined]
+    assert result.cancelled and not result.timed_out
     assert not group_has_live_process(pgid)
 
 
 def test_many_commands_past_their_time_limit_are_all_killed(tmp_path: Path) -> None:
-    results: list[object] = []
+    results: list[CommandResult] = []
     runner = ShellRunner(kill_grace=0.2)
     handles = [
         start(
@@ -260,18 +272,18 @@ def test_many_commands_past_their_time_limit_are_all_killed(tmp_path: Path) -> N
     ]
     assert all(h.wait(10) for h in handles)
     assert len(results) == 20
-    assert all(r.timed_out for r in results)  # type: ignore[attr-defined]
+    assert all(r.timed_out for r in results)
     assert not any(group_has_live_process(read_pid(tmp_path / f"pgid-{i}")) for i in range(20))
 
 
 def test_cancelling_a_command_that_already_ended_changes_nothing(tmp_path: Path) -> None:
-    results: list[object] = []
+    results: list[CommandResult] = []
     running = start(tmp_path, "exit 4", results.append)
     assert running.wait(5)
     running.cancel()
     time.sleep(0.05)
     (result,) = results
-    assert result.exit_code == 4 and not result.cancelled  # type: ignore[attr-defined]
+    assert result.exit_code == 4 and not result.cancelled
 
 
 def test_without_pidfds_commands_are_still_waited_for_and_timed_out(

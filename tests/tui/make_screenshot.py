@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from release_captain.service import Captain
-from release_captain.testing import harness
+from release_captain.testing import FakeClock, harness
 from release_captain.tui import make_app
 
 PIPELINE = """
@@ -58,7 +58,7 @@ OK = {"make": 0, "deploy": 0, "integration": 0, "health": 0, "errors": 0}
 DOCS = Path(__file__).parents[2] / "docs"
 
 
-def busy_captain(folder: Path) -> tuple[Captain, object]:
+def busy_captain(folder: Path) -> tuple[Captain, FakeClock]:
     """v1 everywhere, v2 settling in prod's second wave, v3 waiting for QA in gamma."""
     h = harness(folder, PIPELINE, script=OK)
     captain = Captain(h.pipeline, clock=h.clock, store=h.store)
@@ -70,9 +70,9 @@ def busy_captain(folder: Path) -> tuple[Captain, object]:
 
     def through_gamma_into_prod() -> None:
         h.advance(600)
-        captain.act("approve", stage="gamma", comment="qa ok")
+        captain.approve("gamma", comment="qa ok")
         h.settle()
-        captain.act("approve", stage="prod-wave-1", comment="ship it")
+        captain.approve("prod-wave-1", comment="ship it")
         h.settle()
 
     commit("7bd40390aa", "Add the basket page", "Ada")
@@ -94,7 +94,7 @@ async def main() -> None:
     os.environ["TZ"] = "UTC"
     time.tzset()
     captain, clock = busy_captain(Path(tempfile.mkdtemp()))
-    app = make_app(captain, refresh=0, clock=clock)  # type: ignore[arg-type]
+    app = make_app(captain, refresh=0, clock=clock)
     async with app.run_test(size=(150, 40)) as pilot:
         await app.refreshed()
         await pilot.pause()

@@ -4,6 +4,7 @@ across week wraps, dates, holidays and daylight-saving changes. Time is always a
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,20 +19,28 @@ LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")
 
 
-def london(*parts: int) -> dt.datetime:
-    return dt.datetime(*parts, tzinfo=LONDON)  # type: ignore[misc]
+def london(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> dt.datetime:
+    return dt.datetime(y, mo, d, h, mi, s, tzinfo=LONDON)
 
 
-def new_york(*parts: int) -> dt.datetime:
-    return dt.datetime(*parts, tzinfo=NEW_YORK)  # type: ignore[misc]
+def new_york(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> dt.datetime:
+    return dt.datetime(y, mo, d, h, mi, s, tzinfo=NEW_YORK)
 
 
-def utc(*parts: int) -> dt.datetime:
-    return dt.datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+def utc(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> dt.datetime:
+    return dt.datetime(y, mo, d, h, mi, s, tzinfo=UTC)
 
 
-def blocker(timezone: str = "Europe/London", **entries: object) -> Blocker:
-    return Blocker(name="b", timezone=timezone, **entries)  # type: ignore[arg-type]
+class Entries(TypedDict, total=False):
+    """A blocker's windows and calendar, as `blocker` takes them."""
+
+    holidays: str
+    deny: tuple[str, ...]
+    allow: tuple[str, ...]
+
+
+def blocker(timezone: str = "Europe/London", **entries: Unpack[Entries]) -> Blocker:
+    return Blocker(name="b", timezone=timezone, **entries)
 
 
 OFFICE_HOURS = blocker(allow=("Mon-Fri 09:00-17:00",))
@@ -316,9 +325,7 @@ def test_active_blockers_names_the_active_ones() -> None:
         ({"allow": ("Mon-Fri 09:00-17:00",)}, london(2026, 6, 9, 10, 0), "inactive"),
     ],
 )
-def test_evaluate_reason_reads_well(
-    entries: dict[str, object], at: dt.datetime, reason: str
-) -> None:
+def test_evaluate_reason_reads_well(entries: Entries, at: dt.datetime, reason: str) -> None:
     assert evaluate(blocker(**entries), at).reason == reason
 
 
