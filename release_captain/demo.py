@@ -235,7 +235,7 @@ class Demo:
         captain = Captain(self.pipeline)
         try:
             captain.run(stop=self._stop, on_event=self._on_event)
-        except BaseException as error:  # noqa: BLE001 - reported by the story's thread
+        except BaseException as error:  # reported by the story's thread
             self._engine_error = error
         finally:
             captain.close()

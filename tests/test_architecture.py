@@ -1,5 +1,5 @@
-"""The layering holds mechanically: import-linter's contracts, mypy, and a CLI that
-starts without Textual or GitPython so `captain --help` and `status` stay fast."""
+"""The layering holds mechanically: import-linter's contracts, mypy and ruff, and a CLI
+that starts without Textual or GitPython so `captain --help` and `status` stay fast."""
 
 from __future__ import annotations
 
@@ -25,6 +25,15 @@ def test_the_type_checker_passes() -> None:
     default .mypy_cache (ignored by git), so a warm run takes well under a second."""
     done = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_ruff_finds_nothing_and_the_formatting_is_settled() -> None:
+    paths = ["release_captain", "tests", "benchmarks"]
+    for command in (["check", *paths], ["format", "--check", *paths]):
+        done = subprocess.run(
+            [sys.executable, "-m", "ruff", *command], cwd=ROOT, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_the_cli_imports_neither_textual_nor_git() -> None:

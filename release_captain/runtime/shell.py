@@ -242,10 +242,10 @@ def _open_log(log: Path) -> BinaryIO:
     """The log opened for appending; its folder is made only when missing (the second
     step of a target finds it there)."""
     try:
-        return open(log, "ab", buffering=0)  # noqa: SIM115 - the caller closes it
+        return open(log, "ab", buffering=0)  # the caller closes it
     except FileNotFoundError:
         log.parent.mkdir(parents=True, exist_ok=True)
-        return open(log, "ab", buffering=0)  # noqa: SIM115 - the caller closes it
+        return open(log, "ab", buffering=0)  # the caller closes it
 
 
 def _result(ending: Ending, log: Path, timeout: float) -> CommandResult:

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from typer.testing import CliRunner
 
 from release_captain.cli import app
@@ -55,7 +56,7 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def invoke(project: Path, *args: str):  # noqa: ANN201
+def invoke(project: Path, *args: str) -> Result:
     return CliRunner().invoke(app, [*args, "-c", str(project / "pipeline.toml")])
 
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from release_captain.service import Captain
 from release_captain.testing import Harness, harness
+
+if TYPE_CHECKING:
+    from release_captain.service import StageView, TargetView
 
 # Deploys run `true`: a rollback without an engine runs its deploy for real.
 PIPELINE = """
@@ -60,11 +64,11 @@ class World:
         self.h.announce_commit()
         self.h.settle()
 
-    def stage(self, name: str):  # noqa: ANN201 - a StageView
+    def stage(self, name: str) -> StageView:
         """The stage as `captain status` reports it."""
         return next(s for s in self.captain.status().stages if s.name == name)
 
-    def target(self, stage: str, name: str):  # noqa: ANN201 - a TargetView
+    def target(self, stage: str, name: str) -> TargetView:
         """The target as `captain status` reports it."""
         return next(t for t in self.stage(stage).targets if t.name == name)
 

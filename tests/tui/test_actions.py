@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from release_captain.service import current_user
-from release_captain.tui import make_app
+from release_captain.tui import CaptainApp, make_app
 from release_captain.tui.dialogs.confirm import ConfirmDialog
 from release_captain.tui.dialogs.decision import DecisionDialog
 from release_captain.tui.screens.board import BoardScreen
@@ -20,7 +20,7 @@ from tests.tui.conftest import type_text
 SIZE = (120, 36)
 
 
-def app_over(world: states.World, **options: object):  # noqa: ANN201 - a CaptainApp
+def app_over(world: states.World, **options: object) -> CaptainApp:
     return make_app(world.captain, refresh=0, clock=world.h.clock, **options)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -23,7 +24,7 @@ def test_the_command_module_does_not_load_textual() -> None:
     assert done.stdout.strip() == "False"
 
 
-def test_a_missing_pipeline_is_one_sentence_and_exit_2(tmp_path) -> None:  # noqa: ANN001
+def test_a_missing_pipeline_is_one_sentence_and_exit_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["tui", "-c", str(tmp_path / "nope.toml")])
     assert result.exit_code == 2
     assert "Traceback" not in result.output

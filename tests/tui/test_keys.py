@@ -9,7 +9,7 @@ from pathlib import Path
 from textual.command import CommandPalette
 from textual.widgets import DataTable
 
-from release_captain.tui import make_app
+from release_captain.tui import CaptainApp, make_app
 from release_captain.tui.dialogs.confirm import ConfirmDialog
 from release_captain.tui.dialogs.help import HelpDialog
 from release_captain.tui.dialogs.version import VersionDialog
@@ -25,11 +25,11 @@ from tests.tui.conftest import type_text, until
 SIZE = (120, 36)
 
 
-def app_over(world: states.World, **options: object):  # noqa: ANN201 - a CaptainApp
+def app_over(world: states.World, **options: object) -> CaptainApp:
     return make_app(world.captain, refresh=0, clock=world.h.clock, **options)
 
 
-def help_text(app) -> str:  # noqa: ANN001
+def help_text(app: CaptainApp) -> str:
     return " ".join(str(s.render()) for s in app.screen.query(".line"))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
@@ -56,7 +57,7 @@ class StageColumn(VerticalScroll, can_focus=True):
         self._shown: tuple[Any, ...] | None = None
         self._filter = ""
 
-    def compose(self):  # noqa: ANN201 - a generator of widgets
+    def compose(self) -> ComposeResult:
         yield Static(classes="summary")
         yield Vertical(classes="prompts")
         for target in self.stage.targets:
