@@ -72,8 +72,7 @@ def profile_run(name: str, shape: Shape) -> Path:
             args = ["run", "--headless", "--until-idle"]
             argv = _profiled(args, report)
             subprocess.run(
-                # The profiler writes its report at exit: no os._exit shortcut.
-                argv, cwd=folder, env=bench_env({"CAPTAIN_FAST_EXIT": "0"}),
+                argv, cwd=folder, env=bench_env(),
                 stdout=subprocess.DEVNULL, timeout=120, check=True,
             )  # fmt: skip
     return report

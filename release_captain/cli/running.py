@@ -2,7 +2,6 @@
 engine with one progress line per event."""
 
 # No `from __future__ import annotations`: typer would eval every string annotation.
-import os
 import signal
 import sys
 import threading
@@ -87,16 +86,6 @@ def run(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    if until_idle and os.environ.get("CAPTAIN_FAST_EXIT", "1") == "1":
-        # Everything is recorded and flushed: skip the interpreter's teardown (~70 ms
-        # of module and thread clean-up) that scripts would wait for after every
-        # pipeline run. The database is left open: every transaction is committed to
-        # its write-ahead log, which the next open reads as after any crash, and
-        # closing would first copy that log into the main file (~15 ms).
-        # CAPTAIN_FAST_EXIT=0 keeps the normal exit.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(0)
     captain.close()
 
 
