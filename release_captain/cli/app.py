@@ -82,35 +82,10 @@ for _command in COMMANDS:
     app.command()(_command)
 
 
-def app_for(argv: list[str]) -> typer.Typer:
-    """The application to parse `argv` with: for a known command, one holding only that
-    command, else the whole one (for `--help`, a typo, no command at all).
-
-    typer turns every registered function into a click command on each start, reading
-    its signature and type hints: ~1.5 ms a command, 25 ms in all, paid by every
-    `captain status` and `captain run`. Parsing with the one command asked for gives
-    the same options, help and errors at a fraction of that.
-    """
-    name = argv[0] if argv else ""
-    chosen = [
-        info
-        for info in app.registered_commands
-        if info.callback is not None
-        and (info.name or typer.main.get_command_name(info.callback.__name__)) == name
-    ]
-    if not chosen:
-        return app
-    one = typer.Typer(**_SETTINGS)
-    # A callback keeps it a group, so `captain run …` still names its command.
-    one.callback()(_group)
-    one.registered_commands = chosen
-    return one
-
-
 def main() -> None:
     """Run the CLI on `sys.argv` and exit with its code."""
     try:
-        app_for(sys.argv[1:])()
+        app()
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(0)

@@ -169,32 +169,9 @@ def test_every_command_has_help_and_a_readme_mention(command: str) -> None:
     assert f"captain {command}" in readme
 
 
-def test_a_named_command_is_parsed_by_an_app_holding_only_it() -> None:
-    from release_captain.cli.app import app_for
-
-    one = app_for(["status", "--json"])
-    assert [c.callback.__name__ for c in one.registered_commands if c.callback] == ["status"]
-    # Anything else gets the whole application: its help lists every command.
-    assert app_for(["--help"]) is app
-    assert app_for([]) is app
-    assert app_for(["stat"]) is app
-
-
-@pytest.mark.parametrize("command", ["run", "status", "approve", "rollback"])
-def test_the_one_command_app_gives_the_same_help_and_errors(command: str) -> None:
-    from release_captain.cli.app import app_for
-
-    for args in ([command, "--help"], [command, "--no-such-option"]):
-        whole = CliRunner().invoke(app, args)
-        alone = CliRunner().invoke(app_for(args), args)
-        assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output)
-
-
 def test_version_prints_the_installed_version() -> None:
     from importlib.metadata import version
 
-    from release_captain.cli.app import app_for
-
-    result = CliRunner().invoke(app_for(["--version"]), ["--version"])
+    result = CliRunner().invoke(app, ["--version"])
     assert result.exit_code == 0
     assert result.output == f"captain {version('release-captain')}\n"
