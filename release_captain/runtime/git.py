@@ -1,10 +1,11 @@
 """Provides the watched sources through git (rules R1 and R2): branch heads, the commits
 a new version includes, mirrors of URL sources, and clean checkouts of exact commits.
 
-Everything goes through the `git` command itself (GitPython's import alone costs ~180 ms,
-on the critical path of every engine start); GitPython remains only for the rare commit
-message `git log -z` cannot frame. A checkout is a separate clone sharing the
-repository's objects: the user's working copy, index and HEAD are never touched.
+Heads and the commits of a new version come from the `git` command (one `git log`
+lists them all, and `captain run` does not wait for GitPython's import); GitPython reads
+single commit objects: one whose message `git log -z` cannot frame, and the parents and
+files of a change. A checkout is a separate clone sharing the repository's objects: the
+user's working copy, index and HEAD are never touched.
 """
 
 from __future__ import annotations
@@ -63,6 +64,16 @@ class CommitInfo(Struct, frozen=True, kw_only=True):
     #: Commit time, seconds since the epoch.
     committed_at: float
     email: str = ""
+
+
+class Change(Struct, frozen=True, kw_only=True):
+    """What one commit changed: its parents and the files it touched."""
+
+    sha: str
+    #: The parents' SHAs, first parent first (none for a root commit).
+    parents: tuple[str, ...]
+    #: The paths the commit added, changed or removed against its first parent.
+    files: tuple[str, ...]
 
 
 class SourceError(CaptainError):
@@ -126,9 +137,6 @@ class GitSource:
         if not branch or branch.startswith(("/", "-")) or ".." in branch or "\\" in branch:
             raise self._error(f"branch '{branch}' is not a valid branch name")
         common = self._common_dir()
-        sha = _branch_from_files(common, branch)
-        if sha is not None:
-            return sha
         out = self._git(
             "-C",
             str(self.source.path),
@@ -157,6 +165,25 @@ class GitSource:
         if not found:
             raise self._error(f"commit {sha[:12]} does not exist")
         return found[0]
+
+    def change(self, sha: str) -> Change:
+        """The parents of commit `sha` and the files it touched, as GitPython reads the
+        commit object (for the TUI's diff before an approval)."""
+        from git import NULL_TREE, BadName, BadObject, Repo
+
+        self._check_revision(sha)
+        repo = Repo(self.source.path)
+        try:
+            found = repo.commit(sha)
+            parents = tuple(p.hexsha for p in found.parents)
+            # Against the first parent; a root commit against the empty tree.
+            diffs = found.parents[0].diff(found) if found.parents else found.diff(NULL_TREE)
+            files = {d.b_path or d.a_path for d in diffs}
+        except (BadName, BadObject, ValueError):
+            raise self._error(f"commit {sha[:12]} does not exist") from None
+        finally:
+            repo.close()
+        return Change(sha=found.hexsha, parents=parents, files=tuple(sorted(f for f in files if f)))
 
     def commits_between(self, old: str | None, new: str, *, limit: int = 5000) -> list[CommitInfo]:
         """The commits reachable from `new` but not from `old`, newest first.
@@ -231,7 +258,7 @@ class GitSource:
                 if not path.exists():
                     what = "has not been cloned" if self.source.is_url else "does not exist"
                     raise self._error(f"{path} {what}")
-                self._common = _plain_git_dir(path) or self._ask_common_dir(path)
+                self._common = self._ask_common_dir(path)
             return self._common
 
     def _ask_common_dir(self, path: Path) -> Path:
@@ -285,12 +312,22 @@ class GitSource:
         return commits
 
     def _log_slowly(self, revisions: list[str], limit: int) -> list[CommitInfo]:
-        """One commit at a time: for a message `git log -z` cannot frame (one with NUL)."""
+        """One commit object at a time: for a message `git log -z` cannot frame (one with
+        a NUL byte)."""
         from git import Repo
 
+        listed = self._git(
+            "-C",
+            str(self.source.path),
+            "rev-list",
+            f"--max-count={max(limit, 0)}",
+            *revisions,
+            "--",
+            doing=f"listing commits of {revisions[0][:12]}",
+        )
         repo = Repo(self.source.path)
         try:
-            commits = list(repo.iter_commits(revisions, max_count=limit))
+            commits = [repo.commit(sha) for sha in _text(listed).split()]
             return [
                 CommitInfo(
                     sha=c.hexsha,
@@ -379,47 +416,6 @@ class GitSource:
 
 def _is_git_dir(path: Path) -> bool:
     return (path / "HEAD").is_file() and (path / "objects").is_dir()
-
-
-def _plain_git_dir(path: Path) -> Path | None:
-    """The git folder of an ordinary repository (`path/.git`) or bare one (`path`), read
-    off the disk; None for anything else (a linked worktree, a submodule, a `.git`
-    file), which `git rev-parse` resolves instead."""
-    for candidate in (path / ".git", path):
-        if _is_git_dir(candidate) and not (candidate / "commondir").exists():
-            return candidate.resolve()
-    return None
-
-
-_FULL_SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
-
-
-def _branch_from_files(common: Path, branch: str) -> str | None:
-    """The commit a branch points at, read from its ref file or `packed-refs` (git's
-    documented layout, and what a rev-parse would read, without its ~4 ms start).
-    None when the files do not say for sure (no such branch, a symbolic ref, the
-    reftable format): the caller then asks git."""
-    if (common / "reftable").exists():
-        return None
-    try:
-        sha = (common / "refs" / "heads" / branch).read_text().strip()
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        sha = _packed_ref(common, f"refs/heads/{branch}")
-    except OSError:
-        return None
-    return sha if sha is not None and _FULL_SHA.match(sha) else None
-
-
-def _packed_ref(common: Path, ref: str) -> str | None:
-    try:
-        text = (common / "packed-refs").read_text()
-    except OSError:
-        return None
-    for line in text.splitlines():
-        sha, _, name = line.partition(" ")
-        if name == ref:
-            return sha
-    return None
 
 
 def _git_env() -> dict[str, str]:

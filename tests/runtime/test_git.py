@@ -4,12 +4,13 @@ working copy."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from release_captain.config.model import Source
-from release_captain.runtime.git import GitSource, SourceError
+from release_captain.runtime.git import Change, GitSource, SourceError
 from release_captain.testing_git import commit, git, init_repo
 
 
@@ -50,18 +51,6 @@ def test_a_loose_ref_written_after_packing_wins(repo: Path) -> None:
     assert local(repo).head() == newer
 
 
-def test_head_is_read_from_the_ref_files_without_starting_git(
-    repo: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    source = local(repo)
-    source.prepare()
-    expected = git(repo, "rev-parse", "main")
-    started: list[object] = []
-    monkeypatch.setattr("subprocess.run", lambda *a, **k: started.append(a))
-    assert source.head() == expected
-    assert started == []
-
-
 def test_a_symbolic_branch_is_resolved_by_git(repo: Path) -> None:
     git(repo, "symbolic-ref", "refs/heads/alias", "refs/heads/main")
     assert local(repo, branch="alias").head() == git(repo, "rev-parse", "main")
@@ -91,6 +80,43 @@ def test_commit_info(repo: Path) -> None:
     assert info.committed_at > 0
     with pytest.raises(SourceError, match="does not exist"):
         local(repo).commit("0" * 40)
+
+
+def test_a_change_has_its_parents_and_the_files_it_touched(repo: Path) -> None:
+    first = git(repo, "rev-parse", "main")
+    git(repo, "rm", "--quiet", "app.py")
+    second = commit(repo, {"docs/readme.md": "hi\n", "lib/x.py": "x = 1\n"}, "second")
+    change = local(repo).change(second)
+    assert change == Change(
+        sha=second, parents=(first,), files=("app.py", "docs/readme.md", "lib/x.py")
+    )
+    root = local(repo).change(first)
+    assert (root.parents, root.files) == ((), ("app.py",))
+    with pytest.raises(SourceError, match=r"commit 0{12} does not exist"):
+        local(repo).change("0" * 40)
+
+
+def test_a_message_with_a_nul_byte_is_read_through_gitpython(repo: Path) -> None:
+    """`git log -z` cannot frame such a message; the commits are then read one object
+    at a time."""
+    parent = git(repo, "rev-parse", "main")
+    tree = git(repo, "rev-parse", "main^{tree}")
+    raw = (
+        f"tree {tree}\nparent {parent}\n"
+        "author Eve <eve@example.com> 1700000000 +0000\n"
+        "committer Eve <eve@example.com> 1700000000 +0000\n\nodd\0message\n"
+    ).encode()
+    done = subprocess.run(
+        ["git", "-C", str(repo), "hash-object", "-t", "commit", "-w", "--literally", "--stdin"],
+        input=raw,
+        capture_output=True,
+        check=True,
+    )
+    sha = done.stdout.decode().strip()
+    git(repo, "update-ref", "refs/heads/main", sha)
+    found = local(repo).commits_between(parent, sha)
+    assert [(c.sha, c.author, c.committed_at) for c in found] == [(sha, "Eve", 1700000000.0)]
+    assert found[0].message.startswith("odd")
 
 
 def test_commits_between_a_range(repo: Path) -> None:
