@@ -1,7 +1,7 @@
 """Provides state directories holding a long history (2,000 or 20,000 versions), built
 fast and cached under `benchmarks/.cache/`, keyed by a hash of the schema
-(`release_captain/store/schema.py`), this generator and the pipeline, so a rerun reuses
-them and a schema change rebuilds them.
+(`release_captain/store/schema.py` and `schema_sql.py`), this generator and the
+pipeline, so a rerun reuses them and a schema change rebuilds them.
 
 How a store is made, so that every row is one the engine itself wrote:
 
@@ -72,10 +72,12 @@ def cache_key(shape: Shape, versions: int) -> str:
     `rm -rf benchmarks/.cache` rebuilds it.
     """
     import release_captain.store.schema as schema
+    import release_captain.store.schema_sql as schema_sql
 
     digest = hashlib.sha256()
     for part in (
         inspect.getsource(schema),
+        inspect.getsource(schema_sql),
         shape.toml(),
         str(versions),
         str(GENERATOR),
@@ -121,12 +123,12 @@ def history_store(shape: Shape, versions: int, *, log: bool = True) -> Path:
     return folder
 
 
-def _harness(folder: Path, shape: Shape):  # noqa: ANN202 - release_captain.testing.Harness
+def _harness(folder: Path, shape: Shape):
     from release_captain.testing import harness
 
     h = harness(folder, shape.toml(), script={})
 
-    def step(call) -> int:  # noqa: ANN001 - a testing.Call
+    def step(call) -> int:
         # Each command takes a little (fake) time, so rows get distinct, ordered times.
         h.clock.advance(0.05)
         return 0

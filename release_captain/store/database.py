@@ -10,15 +10,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from release_captain.errors import CaptainError, StateConflict
-from release_captain.store.schema_sql import MIGRATION_SET, MIGRATIONS, STATEMENTS
+from release_captain.store.schema_sql import MIGRATION_SET, MIGRATIONS
 
 
 class Database:
-    """The open state database: a `sqlite3` connection with the two calls the store uses.
-
-    sqlite-utils (and its import cost of ~90 ms) is loaded only when a migration is
-    pending, so read commands like `captain status` start fast.
-    """
+    """The open state database: a `sqlite3` connection with the two calls the store uses."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
@@ -56,25 +52,25 @@ def open_database(state_dir: Path, *, timeout: float = 10.0) -> Database:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         db = Database(conn)
-        _migrate(db, state_dir)
+        try:
+            _migrate(db, state_dir, path)
+        except BaseException:
+            conn.close()
+            raise
     except sqlite3.DatabaseError as error:
         raise _explain(error, path) from None
     return db
 
 
-def _migrate(db: Database, state_dir: Path) -> None:
-    """Apply pending migrations under a file lock, so two processes never race.
-
-    A brand-new database is created from the statements directly and recorded as
-    sqlite-utils records migrations; anything else goes through sqlite-utils."""
-    if not _pending(db):
+def _migrate(db: Database, state_dir: Path, path: Path) -> None:
+    """Create or migrate the database with sqlite-utils' `Migrations`, under a file lock
+    so two processes never race; refuse a database written by a newer captain."""
+    # A plain read first: sqlite-utils is imported only when something is pending.
+    if _up_to_date(db, path):
         return
     with open(state_dir / ".migrate.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not _pending(db):
-            return
-        if not db.table_names():
-            _create(db)
+        if _up_to_date(db, path):
             return
         from sqlite_utils import Database as Migratable
 
@@ -83,36 +79,8 @@ def _migrate(db: Database, state_dir: Path) -> None:
         migrations.apply(Migratable(db.conn, execute_plugins=False))
 
 
-#: The bookkeeping table exactly as sqlite-utils' `Migrations.ensure_migrations_table`
-#: creates it (a test compares the two), so later migrations find it as they expect.
-_MIGRATIONS_TABLE = (
-    'CREATE TABLE "_sqlite_migrations" (\n   "id" INTEGER PRIMARY KEY,\n'
-    '   "migration_set" TEXT,\n   "name" TEXT,\n   "applied_at" TEXT\n)',
-    'CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"\n'
-    '    ON "_sqlite_migrations" ("migration_set", "name")',
-)
-
-
-def _create(db: Database) -> None:
-    """Create every table of a new database in one transaction, and record each
-    migration as applied."""
-    import datetime as dt
-
-    with transaction(db):
-        for statements in STATEMENTS.values():
-            for statement in statements:
-                db.execute(statement)
-        for statement in _MIGRATIONS_TABLE:
-            db.execute(statement)
-        now = str(dt.datetime.now(dt.UTC))
-        db.conn.executemany(
-            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (?, ?, ?)",
-            [(MIGRATION_SET, name, now) for name in STATEMENTS],
-        )
-
-
-def _pending(db: Database) -> bool:
-    """Whether a migration is still to apply, read without importing sqlite-utils."""
+def _up_to_date(db: Database, path: Path) -> bool:
+    """Whether every migration is applied; raises when one this code does not know is."""
     try:
         applied = {
             name
@@ -122,9 +90,15 @@ def _pending(db: Database) -> bool:
         }
     except sqlite3.OperationalError as error:
         if "no such table" in str(error):
-            return True
+            return False
         raise
-    return not set(MIGRATIONS) <= applied
+    unknown = applied - set(MIGRATIONS)
+    if unknown:
+        raise StateConflict(
+            f"the database {path} was written by a newer captain (it has migration "
+            f"{', '.join(sorted(unknown))}); upgrade the captain to use this state directory"
+        )
+    return set(MIGRATIONS) <= applied
 
 
 def _explain(error: sqlite3.DatabaseError, path: Path) -> CaptainError:

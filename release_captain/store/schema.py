@@ -1,20 +1,20 @@
 """Provides the database schema and its forward migrations (SPEC §8).
 
-Each migration is applied once, in order, inside a transaction, and recorded by
-sqlite-utils' `Migrations`; a newer captain migrates an older state directory on start.
-Times are REAL seconds since the epoch (UTC); the CLI renders them as ISO 8601.
+sqlite-utils' `Migrations` creates a new database and migrates an older one: each
+migration is applied once, in order, inside a transaction, and recorded in its
+`_sqlite_migrations` table. Times are REAL seconds since the epoch (UTC); the CLI
+renders them as ISO 8601.
 """
 
 from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-from release_captain.store.schema_sql import MIGRATION_SET, STATEMENTS
+from release_captain.store.schema_sql import MIGRATION_SET, SCHEMA_VERSION, STATEMENTS
+
+__all__ = ["SCHEMA_VERSION", "migrations"]
 
 migrations = Migrations(MIGRATION_SET)
-
-#: The schema version this code writes; `captain` refuses a newer database.
-SCHEMA_VERSION = 2
 
 
 @migrations(name="0001_initial")
@@ -29,3 +29,11 @@ def indexes_for_current_state(db: Database) -> None:
     """Indexes that keep a decision pass flat as history grows (docs/benchmarks.md)."""
     for statement in STATEMENTS["0002_indexes_for_current_state"]:
         db.execute(statement)
+
+
+@migrations(name="0003_last_good_is_computed")
+def last_good_is_computed(db: Database) -> None:
+    """A target's last good version is computed from its deployments by the engine
+    (one rule for R7, R8 and status), so the recorded copy goes. `transform` rebuilds
+    the table, which works on every SQLite, unlike `ALTER TABLE … DROP COLUMN` (3.35+)."""
+    db.table("targets").transform(drop={"last_good"})

@@ -1,9 +1,9 @@
-"""Provides the schema's SQL, migration by migration, without importing sqlite-utils.
+"""Provides the schema's SQL, migration by migration, and the migrations' names, read
+without importing sqlite-utils.
 
-`schema.py` registers these statements as sqlite-utils `Migrations`; `database.py`
-reads the names to see whether anything is pending, and creates a brand-new database
-from them directly, so neither a migrated database nor a new one pays sqlite-utils'
-import (~75 ms with click and pluggy) on the way to the first command.
+`schema.py` registers the migrations with sqlite-utils' `Migrations`, which creates
+and migrates every database; `database.py` reads the names to see whether anything is
+pending (or was written by a newer captain) before it imports sqlite-utils.
 """
 
 from __future__ import annotations
@@ -166,10 +166,17 @@ _INDEXES_V2 = [
     "CREATE INDEX steps_state_kind ON steps (state, kind)",
 ]
 
-#: Every migration, in order: its name and its statements.
+#: The statements of the migrations that are plain SQL, by name.
 STATEMENTS: dict[str, tuple[str, ...]] = {
     "0001_initial": tuple(_TABLES_V1),
     "0002_indexes_for_current_state": tuple(_INDEXES_V2),
 }
-#: Every migration's name, in order.
-MIGRATIONS = tuple(STATEMENTS)
+#: Every migration's name, in the order they apply.
+MIGRATIONS = (
+    "0001_initial",
+    "0002_indexes_for_current_state",
+    "0003_last_good_is_computed",
+)
+#: The schema version this code writes: how many migrations it knows. A database with
+#: a migration it does not know was written by a newer captain and is refused.
+SCHEMA_VERSION = len(MIGRATIONS)
