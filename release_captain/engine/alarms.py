@@ -35,8 +35,8 @@ def alarm_gate(
         names = ", ".join(check.alarming)
         hold = Hold(version=version, reason="alarm", detail=f"monitor {names} is in ALARM")
         return [], hold, False
-    fresh = age is not None and age < ALARM_FRESH and check is not None
-    if fresh and check.version == version and not check.alarming:
+    fresh = check is not None and age is not None and age < ALARM_FRESH
+    if check is not None and fresh and check.version == version and not check.alarming:
         return [], None, True
     if not slots.take("run"):
         return [], None, False

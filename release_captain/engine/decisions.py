@@ -85,6 +85,8 @@ class RejectStage(Struct, frozen=True, kw_only=True):
     reason: str
     #: Who rejected it, when a person did.
     actor: str = ""
+    #: The person's own words, for the history (which names the actor in its own column).
+    comment: str = ""
 
 
 class GrantApproval(Struct, frozen=True, kw_only=True):

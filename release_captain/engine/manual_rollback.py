@@ -43,6 +43,7 @@ def roll_back(pipeline: Pipeline, state: State, request: Rollback) -> Answer:
     leaving = _leaving(state, chosen)
     moves = [_move(state, s, t, to, leaving[s], request.force) for s, t in chosen]
     why = f"rolled back by {request.actor}" + (f": {request.reason}" if request.reason else "")
+    said = "rolled back" + (f": {request.reason}" if request.reason else "")
     decisions: list[Decision] = [
         StopStep(step_id=s.id, actor=request.actor, reason=f"pre-empted: {why}")
         for s in state.steps
@@ -50,7 +51,7 @@ def roll_back(pipeline: Pipeline, state: State, request: Rollback) -> Answer:
     ]
     for stage, versions in leaving.items():
         for version in sorted(versions):
-            decisions += reject(state, stage, version, actor=request.actor, why=why)
+            decisions += reject(state, stage, version, actor=request.actor, why=why, comment=said)
     decisions += [
         StartStep(
             stage=m.stage,

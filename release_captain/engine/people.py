@@ -161,7 +161,13 @@ def _reject(pipeline: Pipeline, state: State, request: Reject, now: float) -> An
         return Answer(
             message=f"rejected {name} in {stage.name}",
             decisions=(
-                RejectStage(stage=stage.name, version=version, reason=why, actor=request.actor),
+                RejectStage(
+                    stage=stage.name,
+                    version=version,
+                    reason=why,
+                    actor=request.actor,
+                    comment=request.comment,
+                ),
             ),
             stage=stage.name,
             version=version,
@@ -169,7 +175,9 @@ def _reject(pipeline: Pipeline, state: State, request: Reject, now: float) -> An
         )
     if recorded.state != "in-flight":
         raise StateConflict(f"{name} was already {recorded.state} in {stage.name}")
-    decisions = reject(state, stage.name, version, actor=request.actor, why=request.comment)
+    decisions = reject(
+        state, stage.name, version, actor=request.actor, why=why, comment=request.comment
+    )
     decisions += stop_running(state, stage.name, version, actor=request.actor, why=why)
     return Answer(
         message=f"rejected {name} in {stage.name}; what ran of it there was stopped",

@@ -19,7 +19,9 @@ def rejected_in(state: State, stage: str, version: int) -> bool:
     return (stage, version) in state.rejected or rejected_by_person(state, stage, version)
 
 
-def reject(state: State, stage: str, version: int, *, actor: str, why: str) -> list[Decision]:
+def reject(
+    state: State, stage: str, version: int, *, actor: str, why: str, comment: str = ""
+) -> list[Decision]:
     """Reject the version in the stage, whatever became of it there: settled at once, or,
     in flight, by a person's word the engine settles once nothing of it runs there.
     Nothing when it is already rejected."""
@@ -33,13 +35,13 @@ def reject(state: State, stage: str, version: int, *, actor: str, why: str) -> l
                 version=version,
                 kind="reject",
                 actor=actor,
-                comment=why,
+                comment=comment,
                 reason="rejected while in flight",
             )
         ]
     if rejected_in(state, stage, version):
         return []
-    return [RejectStage(stage=stage, version=version, reason=why, actor=actor)]
+    return [RejectStage(stage=stage, version=version, reason=why, actor=actor, comment=comment)]
 
 
 def stop_running(state: State, stage: str, version: int, *, actor: str, why: str) -> list[Decision]:

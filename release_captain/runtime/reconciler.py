@@ -137,13 +137,14 @@ class Reconciler:
         if not paths:
             return
         watcher = self._watcher = RefWatcher(paths, self.sources_changed)
-        # Set the watches up beside the first passes, then look at the sources once
-        # more, so a commit made meanwhile is not missed.
-        threading.Thread(
-            target=lambda: (watcher.start(), self.sources_changed()),
-            name="captain-watch-setup",
-            daemon=True,
-        ).start()
+
+        def set_up() -> None:
+            # Beside the first passes; then look at the sources once more, so a commit
+            # made while the watches were being set up is not missed.
+            watcher.start()
+            self.sources_changed()
+
+        threading.Thread(target=set_up, name="captain-watch-setup", daemon=True).start()
 
     def stop(self) -> None:
         """Stop watching, cut off running commands, and record them as interrupted."""

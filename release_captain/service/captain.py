@@ -29,8 +29,9 @@ from release_captain.engine.requests import (
     RollbackMove,
     SetGate,
 )
-from release_captain.errors import CaptainError, StateConflict, UsageError, WaitTimeout
+from release_captain.errors import StateConflict, UsageError, WaitTimeout
 from release_captain.service import reading
+from release_captain.service.delivery import deliver
 from release_captain.service.shapes import (
     BlockerView,
     LogView,
@@ -172,8 +173,10 @@ class Captain:
 
     def gate(self, stage: str, mode: str) -> Reply:
         """Switch `stage`'s promotion mode at run time: `manual` or `automatic`."""
-        if mode == "manual" or mode == "automatic":
-            return self._ask(SetGate(stage=stage, mode=mode, actor=current_user()))
+        if mode == "manual":
+            return self._ask(SetGate(stage=stage, mode="manual", actor=current_user()))
+        if mode == "automatic":
+            return self._ask(SetGate(stage=stage, mode="automatic", actor=current_user()))
         raise UsageError(f"gate mode must be manual or automatic, not '{mode}'")
 
     def pause(self, stage: str, *, reason: str = "") -> Reply:
@@ -244,75 +247,15 @@ class Captain:
         return self._submit(request, timeout=REQUEST_TIMEOUT)[0]
 
     def _submit(self, request: Request, *, timeout: float) -> tuple[Reply, tuple[int, ...]]:
-        """Apply a request: through the running engine's queue, else here (rule R11).
-        Returns the reply and the ids of the rollback steps it started."""
-        from release_captain.runtime.requests import apply_request
-
-        if self.engine_pid() is None:
-            if isinstance(request, Rollback):
-                done = self._serve_without_engine(request)
-                if done is not None:
-                    return done
-            else:
-                with self.store.write():
-                    applied = apply_request(self.pipeline, self.store, request, self.clock())
-                return applied.answer.reply(), applied.rollback_steps
-        return self._through_engine(request, timeout)
-
-    def _serve_without_engine(self, request: Rollback) -> tuple[Reply, tuple[int, ...]] | None:
-        """Hold the engine lock and run the request through the loop's own code; None
-        when an engine started meanwhile (the request then goes to it)."""
-        from release_captain.runtime.lock import EngineLock
-
-        lock = EngineLock(self.pipeline.state_dir)
-        try:
-            lock.acquire()
-        except StateConflict:
-            return None
-        try:
-            request_id = self._queue(request)
-            self._loop(self.store, watch=False).serve_requests()
-            return self._settled(request_id)
-        finally:
-            lock.release()
-
-    def _queue(self, request: Request) -> int:
-        from release_captain.runtime.requests import kind_of, to_args
-
-        with self.store.write():
-            return self.store.requests.submit(
-                kind=kind_of(request), args=to_args(request), actor=request.actor, now=self.clock()
-            )
-
-    def _through_engine(self, request: Request, timeout: float) -> tuple[Reply, tuple[int, ...]]:
-        from release_captain.runtime.doorbell import ring
-        from release_captain.runtime.requests import kind_of
-
-        request_id = self._queue(request)
-        ring(self.pipeline.state_dir)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            settled = self._settled(request_id)
-            if settled is not None:
-                return settled
-            time.sleep(0.005)
-        raise WaitTimeout(
-            f"the engine (pid {self.engine_pid()}) did not apply the {kind_of(request)} request "
-            f"within {timeout:g}s; it stays queued and will be applied when the engine gets to it"
+        """Apply a request: through the running engine's queue, else here (rule R11)."""
+        return deliver(
+            request,
+            pipeline=self.pipeline,
+            store=self.store,
+            clock=self.clock,
+            loop=lambda: self._loop(self.store, watch=False),
+            timeout=timeout,
         )
-
-    def _settled(self, request_id: int) -> tuple[Reply, tuple[int, ...]] | None:
-        """The reply of a request once applied; its error once refused."""
-        from release_captain.runtime.requests import reply_of
-
-        queued = self.store.requests.request(request_id)
-        if queued is None or queued.state == "pending":
-            return None
-        if queued.state == "failed":
-            error = CaptainError(str(queued.result.get("error", "the request was refused")))
-            error.exit_code = int(str(queued.result.get("exit_code", 1)))
-            raise error
-        return reply_of(queued.result)
 
     def _rollback_view(self, reply: Reply, steps: tuple[int, ...]) -> RollbackView:
         states = self.store.views.step_states(list(steps))

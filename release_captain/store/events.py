@@ -85,7 +85,8 @@ class EventLog:
         limit: int | None = None,
     ) -> list[Event]:
         """Recorded events matching the filters, oldest first; `limit` keeps the newest."""
-        clauses, params = ["id > ?"], [after]
+        clauses: list[str] = ["id > ?"]
+        params: list[object] = [after]
         for column, value in (("stage", stage), ("target", target), ("version", version)):
             if value is not None:
                 clauses.append(f"{column} = ?")

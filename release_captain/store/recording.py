@@ -241,8 +241,10 @@ class DecisionRecorder:
             "reason = excluded.reason",
             (decision.stage, decision.version, state, now, decision.reason),
         )
-        actor = decision.actor if isinstance(decision, RejectStage) else ""
-        self._event(f"stage.{state}", now, decision, detail=decision.reason, actor=actor)
+        detail, actor = decision.reason, ""
+        if isinstance(decision, RejectStage) and decision.actor:
+            detail, actor = decision.comment or "rejected by a person", decision.actor
+        self._event(f"stage.{state}", now, decision, detail=detail, actor=actor)
 
     def _grant(self, decision: GrantApproval, now: float) -> None:
         self._db.execute(

@@ -63,7 +63,7 @@ class Views:
     def latest_version(self) -> int | None:
         """The newest version number, or None before the first."""
         row = self._conn.execute("SELECT MAX(number) FROM versions").fetchone()
-        return row[0]
+        return None if row[0] is None else int(row[0])
 
     def versions(
         self, *, limit: int | None = None, numbers: list[int] | None = None
