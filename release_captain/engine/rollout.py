@@ -19,6 +19,9 @@ from release_captain.engine.rollout_timing import Slots, Timers
 from release_captain.engine.state import DeploymentRecord, State, StepRecord
 from release_captain.wording import version_name
 
+#: Why a target succeeded with a version.
+ALL_PASSED = "deployed and every approval passed"
+
 
 def advance_target(
     *,
@@ -62,33 +65,38 @@ def advance_target(
         why = f"{failed.name} failed" if failed is not None else "rejected by a person"
         if rollback is not None:
             why += f"; rolled back by a person to {version_name(rollback.to_version or 0)}"
-        return [
-            FinishTarget(
-                stage=stage.name,
-                target=target,
-                version=version,
-                succeeded=False,
-                reason=why + no_rollback_note(stage, state, target, version),
-            )
-        ]
+        note = no_rollback_note(stage, state, target, version)
+        return [_finish(stage, target, version, succeeded=False, reason=why + note)]
+    if (deployment is None and failing) or rollback is not None:
+        return _next_step(stage, target, version, steps, state, slots, start=False)
+    return _next_step(stage, target, version, steps, state, slots, start=True)
+
+
+def _finish(stage: Stage, target: str, version: int, *, succeeded: bool, reason: str) -> Decision:
+    return FinishTarget(
+        stage=stage.name, target=target, version=version, succeeded=succeeded, reason=reason
+    )
+
+
+def _next_step(
+    stage: Stage,
+    target: str,
+    version: int,
+    steps: Mapping[int, StepRecord],
+    state: State,
+    slots: Slots,
+    *,
+    start: bool,
+) -> list[Decision]:
+    """The target's next step of the plan, or its success once every step passed.
+    `start` is False when nothing new may begin on it (the version is failing in the
+    stage and the target never began, or a person rolled it back)."""
     plan = plan_for(stage)
-    index = next((s.index for s in plan if _passed(steps.get(s.index)) is False), len(plan))
+    index = next((s.index for s in plan if not _passed(steps.get(s.index))), len(plan))
     if index == len(plan):
-        return [
-            FinishTarget(
-                stage=stage.name,
-                target=target,
-                version=version,
-                succeeded=True,
-                reason="deployed and every approval passed",
-            )
-        ]
-    if deployment is None and failing:
-        return []
+        return [_finish(stage, target, version, succeeded=True, reason=ALL_PASSED)]
     step = plan[index]
-    if rollback is not None:
-        return []
-    if not slots.take(step.kind):
+    if not start or not slots.take(step.kind):
         return []
     retry = steps.get(index) is not None
     reason = (

@@ -27,80 +27,93 @@ from release_captain.store.database import Database
 def load_state(db: Database, pipeline: Pipeline, *, named: tuple[int, ...] = ()) -> State:
     """The `State` the engine decides from, read in one snapshot; `named` versions (a
     person's request names them) are read whatever their age."""
-    conn = db.conn
     stage_names = [s.name for s in pipeline.stages]
     with _snapshot(db):
-        last_taken = {}
-        for stage in stage_names:
-            # Walks the (stage, version) key from the top: a few rows, whatever the history.
-            row = conn.execute(
-                "SELECT version FROM stage_versions WHERE stage = ? AND entered_at IS NOT NULL "
-                "ORDER BY version DESC LIMIT 1",
-                (stage,),
-            ).fetchone()
-            last_taken[stage] = int(row[0]) if row else 0
-        floor = min((last_taken.get(s, 0) for s in stage_names), default=0)
-        versions = _versions(db, floor, named)
+        last_taken = _last_taken(db, stage_names)
+        floor = min(last_taken.values(), default=0)
         stage_versions = _stage_versions(db, floor, named)
         in_flight = [
             (sv.stage, sv.version) for sv in stage_versions.values() if sv.state == "in-flight"
         ]
-        deployments = _deployments(db, in_flight + [(s, n) for s in stage_names for n in named])
-        steps = _steps(db, in_flight)
-        targets = {
-            (stage, target): TargetRecord(
-                stage=stage,
-                target=target,
-                version=version,
-                state=state,
-                succeeded=_succeeded_before(db, stage, target, version),
-            )
-            for stage, target, version, state in conn.execute(
-                "SELECT stage, target, version, state FROM targets"
-            )
-        }
-        mentioned = {n for n in named} | {v for t in targets.values() for v in t.succeeded}
+        targets = _targets(db)
+        mentioned = set(named) | {v for t in targets.values() for v in t.succeeded}
         rejected = frozenset(
             key for key, sv in stage_versions.items() if sv.state == "rejected"
         ) | _rejected_among(db, mentioned - {v for _, v in stage_versions})
-        controls = {
-            stage: StageControl(
-                stage=stage, paused=bool(paused), pause_reason=reason, promotion=promotion
-            )
-            for stage, paused, reason, promotion in conn.execute(
-                "SELECT stage, paused, pause_reason, promotion FROM controls"
-            )
-        }
-        alarm_checks = {
-            stage: AlarmCheck(
-                stage=stage,
-                version=version,
-                checked_at=checked,
-                alarming=tuple(json.loads(alarming)),
-                running=bool(running),
-            )
-            for stage, version, checked, alarming, running in conn.execute(
-                "SELECT stage, version, checked_at, alarming, running FROM alarm_checks"
-            )
-        }
-        grants = frozenset(
-            Grant(stage=stage, version=version, kind=kind, override_blockers=bool(override))
-            for stage, version, kind, override in conn.execute(
-                "SELECT stage, version, kind, override_blockers FROM grants WHERE version >= ?",
-                (min(floor, *named) if named else floor,),
-            )
+        return State(
+            versions=_versions(db, floor, named),
+            stage_versions=stage_versions,
+            last_taken=last_taken,
+            steps=_steps(db, in_flight),
+            deployments=_deployments(db, in_flight + [(s, n) for s in stage_names for n in named]),
+            targets=targets,
+            controls=_controls(db),
+            grants=_grants(db, min(floor, *named) if named else floor),
+            alarm_checks=_alarm_checks(db),
+            rejected=rejected,
         )
-    return State(
-        versions=versions,
-        stage_versions=stage_versions,
-        last_taken=last_taken,
-        steps=steps,
-        deployments=deployments,
-        targets=targets,
-        controls=controls,
-        grants=grants,
-        alarm_checks=alarm_checks,
-        rejected=rejected,
+
+
+def _last_taken(db: Database, stages: list[str]) -> dict[str, int]:
+    """stage -> the newest version it ever took (0 when none)."""
+    found = {}
+    for stage in stages:
+        # Walks the (stage, version) key from the top: a few rows, whatever the history.
+        row = db.execute(
+            "SELECT version FROM stage_versions WHERE stage = ? AND entered_at IS NOT NULL "
+            "ORDER BY version DESC LIMIT 1",
+            (stage,),
+        ).fetchone()
+        found[stage] = int(row[0]) if row else 0
+    return found
+
+
+def _targets(db: Database) -> dict[tuple[str, str], TargetRecord]:
+    return {
+        (stage, target): TargetRecord(
+            stage=stage,
+            target=target,
+            version=version,
+            state=state,
+            succeeded=_succeeded_before(db, stage, target, version),
+        )
+        for stage, target, version, state in db.execute(
+            "SELECT stage, target, version, state FROM targets"
+        ).fetchall()
+    }
+
+
+def _controls(db: Database) -> dict[str, StageControl]:
+    return {
+        stage: StageControl(stage=stage, paused=bool(paused), pause_reason=reason, promotion=mode)
+        for stage, paused, reason, mode in db.execute(
+            "SELECT stage, paused, pause_reason, promotion FROM controls"
+        )
+    }
+
+
+def _alarm_checks(db: Database) -> dict[str, AlarmCheck]:
+    return {
+        stage: AlarmCheck(
+            stage=stage,
+            version=version,
+            checked_at=checked,
+            alarming=tuple(json.loads(alarming)),
+            running=bool(running),
+        )
+        for stage, version, checked, alarming, running in db.execute(
+            "SELECT stage, version, checked_at, alarming, running FROM alarm_checks"
+        )
+    }
+
+
+def _grants(db: Database, floor: int) -> frozenset[Grant]:
+    return frozenset(
+        Grant(stage=stage, version=version, kind=kind, override_blockers=bool(override))
+        for stage, version, kind, override in db.execute(
+            "SELECT stage, version, kind, override_blockers FROM grants WHERE version >= ?",
+            (floor,),
+        )
     )
 
 
