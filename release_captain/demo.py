@@ -29,9 +29,7 @@ from release_captain.config import load_pipeline
 from release_captain.config.model import Approval, Pipeline, Stage
 from release_captain.errors import CaptainError, UsageError
 from release_captain.runtime.git_authoring import commit, git, init_repo
-from release_captain.service import Captain, StatusView
-from release_captain.store import Event
-from release_captain.store.views import VersionRow
+from release_captain.service import Captain, Event, StatusView, VersionRow
 
 #: The sample service's stop script, relative to the pipeline file's folder.
 STOP_ALL = Path("sample-repo") / "scripts" / "stop_all.sh"
@@ -270,7 +268,7 @@ class Demo:
             if signing or gate:
                 # already approved by the time the request was applied: nothing to do
                 with contextlib.suppress(CaptainError):
-                    captain.act("approve", stage=stage.name, comment="approved by the demo")
+                    captain.approve(stage.name, comment="approved by the demo")
 
     def _commit(self, chapter: Chapter) -> None:
         repo = self.pipeline.primary.path

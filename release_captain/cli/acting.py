@@ -7,11 +7,15 @@ second; without one they act on the state directly (rule R11).
 # No `from __future__ import annotations`: typer would eval every string annotation.
 import json
 from enum import StrEnum
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from release_captain.cli.options import ConfigOption, JsonOption, config_path, friendly
+
+if TYPE_CHECKING:
+    from release_captain.service import Captain, Reply
 
 StageArgument = Annotated[str, typer.Argument(metavar="STAGE", help="The stage, as in status.")]
 VersionOption = Annotated[
@@ -35,18 +39,17 @@ class Mode(StrEnum):
     automatic = "automatic"
 
 
-def _act(config, as_json: bool, kind: str, **args: object) -> None:  # noqa: ANN001
+def _captain(config: Path | None) -> "Captain":
     from release_captain.service import Captain
 
-    captain = Captain.from_config(config_path(config))
-    version = args.pop("version", None)
-    if version is not None:
-        args["version"] = captain.resolve_version(str(version))
-    result = captain.act(kind, **args)
-    if as_json:
-        typer.echo(json.dumps({"message": result.message, **result.data}))
-    else:
-        typer.echo(result.message)
+    return Captain.from_config(config_path(config))
+
+
+def _say(reply: "Reply", as_json: bool) -> None:
+    """The reply to a person's command: its sentence, or its JSON for scripts."""
+    from release_captain.service.shapes import reply_json
+
+    typer.echo(json.dumps(reply_json(reply)) if as_json else reply.message)
 
 
 @friendly
@@ -68,15 +71,10 @@ def approve(
 
     Without --version it acts on the version that waits, and says which.
     """
-    _act(
-        config,
-        as_json,
-        "approve",
-        stage=stage,
-        version=version,
-        comment=comment,
-        override_blockers=override_blockers or None,
+    reply = _captain(config).approve(
+        stage, version=version, comment=comment or "", override_blockers=override_blockers
     )
+    _say(reply, as_json)
 
 
 @friendly
@@ -88,7 +86,7 @@ def reject(
     as_json: JsonOption = False,
 ) -> None:
     """Reject a version in STAGE: it never passes it. An in-flight version is stopped."""
-    _act(config, as_json, "reject", stage=stage, version=version, comment=comment)
+    _say(_captain(config).reject(stage, version=version, comment=comment or ""), as_json)
 
 
 @friendly
@@ -99,7 +97,7 @@ def gate(
     as_json: JsonOption = False,
 ) -> None:
     """Switch STAGE's promotion between manual and automatic at run time."""
-    _act(config, as_json, "gate", stage=stage, mode=mode.value)
+    _say(_captain(config).gate(stage, mode.value), as_json)
 
 
 @friendly
@@ -112,13 +110,13 @@ def pause(
     as_json: JsonOption = False,
 ) -> None:
     """Stop STAGE taking new versions; what is in flight there finishes."""
-    _act(config, as_json, "pause", stage=stage, reason=reason)
+    _say(_captain(config).pause(stage, reason=reason or ""), as_json)
 
 
 @friendly
 def resume(stage: StageArgument, config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Let a paused STAGE take new versions again."""
-    _act(config, as_json, "resume", stage=stage)
+    _say(_captain(config).resume(stage), as_json)
 
 
 @friendly
@@ -158,7 +156,9 @@ def rollback(
     from release_captain.service import Captain
 
     captain = Captain.from_config(config_path(config))
-    view = captain.rollback(targets, to=to, reason=reason, force=force, wait=wait, timeout=timeout)
+    view = captain.rollback(
+        targets, to=to, reason=reason or "", force=force, wait=wait, timeout=timeout
+    )
     if as_json:
         typer.echo(json.dumps(view.to_json(), indent=2))
     else:

@@ -15,7 +15,7 @@ LimitOption = Annotated[
 ]
 
 
-def _captain(config: Path | None):  # noqa: ANN202 - keeps the service import lazy
+def _captain(config: Path | None):
     from release_captain.service import Captain
 
     return Captain.from_config(config_path(config))
@@ -47,22 +47,9 @@ def versions(
     captain = _captain(config)
     rows = captain.versions(limit=limit if limit or as_json else 20)
     if as_json:
-        typer.echo(
-            json.dumps(
-                [
-                    {
-                        "version": f"v{r.number}",
-                        "commit": r.commit,
-                        "author": r.author,
-                        "message": r.message,
-                        "build": r.build,
-                        "stages": r.stages,
-                    }
-                    for r in rows
-                ],
-                indent=2,
-            )
-        )
+        from release_captain.service.shapes import version_json
+
+        typer.echo(json.dumps([version_json(r) for r in rows], indent=2))
         return
     from rich.markup import escape
 
@@ -110,7 +97,8 @@ def history(
 ) -> None:
     """The audit log of every recorded change, newest last (one JSON object per line
     with --json)."""
-    from release_captain.cli.render import console, event_json, event_line
+    from release_captain.cli.render import console, event_line
+    from release_captain.service.shapes import event_json
 
     events = _captain(config).history(stage=stage, target=target, limit=limit)
     for event in events:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from release_captain.wording import version_name
 
 if TYPE_CHECKING:
-    from release_captain.store import Event
+    from release_captain.service import Event
 
 
 def clock_time(at: float) -> str:

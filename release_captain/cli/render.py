@@ -11,11 +11,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from release_captain.cli.progress import clock_time, event_parts
-from release_captain.wording import iso, version_name
 
 if TYPE_CHECKING:
-    from release_captain.service import StatusView
-    from release_captain.store import Event
+    from release_captain.service import Event, StatusView
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -52,20 +50,6 @@ def event_line(event: Event) -> str:
         f"[dim]{clock_time(event.at)}[/] {version:>4} {escape(where):<24} {kind} "
         f"{escape(event.detail)}{escape(actor)}"
     )
-
-
-def event_json(event: Event) -> dict[str, object]:
-    """An event as one line of `history --json`."""
-    return {
-        "id": event.id,
-        "at": iso(event.at),
-        "kind": event.kind,
-        "version": version_name(event.version) if event.version else None,
-        "stage": event.stage,
-        "target": event.target,
-        "actor": event.actor,
-        "detail": event.detail,
-    }
 
 
 def table(*columns: str, title: str | None = None) -> Table:

@@ -1,5 +1,6 @@
 """Provides the service: the one facade (`Captain`) the CLI and the TUI call, its read
-models, and the JSON shapes of SPEC §6."""
+models, and the JSON shapes of SPEC §6. The faces import the records they show from here,
+never from the layers below."""
 
 from release_captain.engine.requests import Reply, RollbackMove
 from release_captain.service.captain import Captain, current_user
@@ -17,11 +18,15 @@ from release_captain.service.shapes import (
     WhereTarget,
     WhereView,
 )
+from release_captain.store import CommitRow, Event
+from release_captain.store.views import StepRow, VersionRow
 
 __all__ = [
     "ApprovalView",
     "BlockerView",
     "Captain",
+    "CommitRow",
+    "Event",
     "LogView",
     "Reply",
     "RollbackItem",
@@ -29,7 +34,9 @@ __all__ = [
     "RollbackView",
     "StageView",
     "StatusView",
+    "StepRow",
     "TargetView",
+    "VersionRow",
     "WaitingView",
     "WhereStage",
     "WhereTarget",

@@ -32,7 +32,7 @@ from release_captain.tui.widgets.filter_bar import FilterBar
 from release_captain.tui.widgets.stage_column import StageColumn
 
 if TYPE_CHECKING:
-    from release_captain.store.events import Event
+    from release_captain.service import Event
 
 #: Seconds between two checks for events of an in-process engine.
 ENGINE_POLL = 0.2

@@ -19,14 +19,14 @@ from release_captain.service import Captain
 if TYPE_CHECKING:
     from release_captain.service import (
         BlockerView,
+        Event,
         LogView,
         RollbackMove,
         StageView,
         StatusView,
+        VersionRow,
         WhereView,
     )
-    from release_captain.store.events import Event
-    from release_captain.store.views import VersionRow
 
 #: How many versions the board and the versions screen keep.
 VERSIONS_SHOWN = 200

@@ -15,8 +15,7 @@ from textual.widgets import Static
 from release_captain.tui import look
 
 if TYPE_CHECKING:
-    from release_captain.service import WhereView
-    from release_captain.store.views import VersionRow
+    from release_captain.service import VersionRow, WhereView
 
 
 class VersionDialog(ModalScreen[None]):

@@ -19,7 +19,7 @@ from release_captain.tui.widgets.filter_bar import FilterBar
 from release_captain.tui.widgets.header import CaptainHeader
 
 if TYPE_CHECKING:
-    from release_captain.store.events import Event
+    from release_captain.service import Event
     from release_captain.tui.app import CaptainApp
 
 _KIND_STYLE = {

@@ -18,7 +18,7 @@ from release_captain.tui.widgets.filter_bar import FilterBar
 from release_captain.tui.widgets.header import CaptainHeader
 
 if TYPE_CHECKING:
-    from release_captain.store.views import VersionRow
+    from release_captain.service import VersionRow
     from release_captain.tui.app import CaptainApp
 
 _STREAM_STYLE = {
