@@ -129,12 +129,16 @@ def approval_view(
         return ApprovalView(name=name, state=step.state, onebox=onebox, detail=step.detail)
     if approval.kind == "manual":
         return ApprovalView(name=name, state="waiting-for-person", onebox=onebox)
-    remaining = None
-    if approval.kind in ("wait", "bake"):
-        remaining = max(0.0, approval.duration - (now - step.started_at))
     checks = tuple((str(m), int(n)) for m, n in json.loads(step.checks or "[]"))
+    if approval.kind not in ("wait", "bake"):
+        return ApprovalView(name=name, state="running", onebox=onebox, checks=checks)
     return ApprovalView(
-        name=name, state="running", onebox=onebox, remaining_s=remaining, checks=checks
+        name=name,
+        state="running",
+        onebox=onebox,
+        remaining_s=max(0.0, approval.duration - (now - step.started_at)),
+        duration_s=approval.duration,
+        checks=checks,
     )
 
 

@@ -29,6 +29,8 @@ class ApprovalView(Struct, frozen=True, kw_only=True):
     detail: str = ""
     #: A bake's evaluations so far, as (monitor, count) pairs.
     checks: tuple[tuple[str, int], ...] = ()
+    #: A running bake's or wait's whole length, for a countdown bar.
+    duration_s: float | None = None
 
     def to_json(self) -> dict[str, object]:
         data: dict[str, object] = {"name": self.name, "state": self.state}

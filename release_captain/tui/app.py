@@ -8,7 +8,7 @@ import asyncio
 import threading
 from collections.abc import Callable
 from contextlib import suppress
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from textual import work
 from textual.app import App
@@ -36,6 +36,14 @@ if TYPE_CHECKING:
 
 #: Seconds between two checks for events of an in-process engine.
 ENGINE_POLL = 0.2
+
+
+@runtime_checkable
+class ShowsBoard(Protocol):
+    """A screen that redraws itself from each new board."""
+
+    def show_board(self, board: Board) -> None:
+        """Draw `board`."""
 
 
 class CaptainApp(Orders, App[None]):
@@ -154,9 +162,8 @@ class CaptainApp(Orders, App[None]):
             return
         self.board = board
         for screen in self.screen_stack:
-            show = getattr(screen, "show_board", None)
-            if show is not None and screen.is_mounted:
-                show(board)
+            if isinstance(screen, ShowsBoard) and screen.is_mounted:
+                screen.show_board(board)
 
     # -- the engine in this process ------------------------------------------------
 
@@ -184,7 +191,8 @@ class CaptainApp(Orders, App[None]):
         if self.engine_done.is_set() and not self.engine_stop.is_set():
             self.engine_stop.set()
             if self.engine_error is not None:
-                self.exit(return_code=getattr(self.engine_error, "exit_code", 1))
+                error = self.engine_error
+                self.exit(return_code=error.exit_code if isinstance(error, CaptainError) else 1)
             else:
                 self.exit()
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from msgspec import Struct
 
+from release_captain.config.model import Pipeline
 from release_captain.service import Captain
 
 if TYPE_CHECKING:
@@ -151,7 +152,7 @@ class Helm:
         self._lock = threading.RLock()
 
     @property
-    def pipeline(self) -> Any:
+    def pipeline(self) -> Pipeline:
         """The frozen pipeline configuration."""
         return self.captain.pipeline
 
@@ -185,15 +186,6 @@ class Helm:
             for approval in target.approvals
             if approval.state == "running" and approval.checks
         }
-
-    def approval_config(self, stage: str, name: str) -> Any:
-        """The configured approval behind a status name (`onebox:` prefixed or not)."""
-        config = self.captain.pipeline.stage(stage)
-        if config is None:
-            return None
-        onebox, _, bare = name.rpartition(":")
-        approvals = config.onebox.approvals if onebox and config.onebox else config.approvals
-        return next((a for a in approvals if a.name == bare), None)
 
     def history(self, limit: int = HISTORY_SHOWN) -> list[Event]:
         """The newest events, oldest first."""

@@ -58,9 +58,7 @@ class BoardScreen(Screen[None]):
         yield CaptainHeader(readonly=app.readonly)
         with Horizontal(id="columns"):
             for stage in app.helm.pipeline.stages:
-                yield StageColumn(
-                    stage, readonly=app.readonly, approval_config=app.helm.approval_config
-                )
+                yield StageColumn(stage, readonly=app.readonly)
         activity = Static(id="activity")
         activity.border_title = "recent events · v versions · h history"
         yield activity

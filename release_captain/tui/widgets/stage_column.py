@@ -45,7 +45,7 @@ class StageColumn(VerticalScroll, can_focus=True):
         Binding("right", "across(1)", "Right", show=False),
     ]
 
-    def __init__(self, stage: Stage, *, readonly: bool, approval_config: Any) -> None:
+    def __init__(self, stage: Stage, *, readonly: bool) -> None:
         super().__init__(id=f"stage-{stage.name.replace('.', '_')}")
         #: The stage's configuration.
         self.stage = stage
@@ -53,7 +53,6 @@ class StageColumn(VerticalScroll, can_focus=True):
         if stage.wave:
             self.border_subtitle = stage.name
         self._readonly = readonly
-        self._approval_config = approval_config
         self._shown: tuple[Any, ...] | None = None
         self._filter = ""
 
@@ -61,7 +60,7 @@ class StageColumn(VerticalScroll, can_focus=True):
         yield Static(classes="summary")
         yield Vertical(classes="prompts")
         for target in self.stage.targets:
-            yield TargetCard(self.stage.name, target.name, approval_config=self._approval_config)
+            yield TargetCard(self.stage.name, target.name)
 
     # -- drawing -------------------------------------------------------------------
 

@@ -4,8 +4,7 @@ bake or fixed wait (and the bake's monitor check counts)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.content import Content
 from textual.widget import Widget
@@ -42,9 +41,7 @@ class TargetCard(Widget, can_focus=True):
 
     DEFAULT_CSS = beside(__file__)
 
-    def __init__(
-        self, stage: str, target: str, *, approval_config: Callable[[str, str], Any]
-    ) -> None:
+    def __init__(self, stage: str, target: str) -> None:
         super().__init__(classes="-idle")
         #: The stage the target belongs to.
         self.stage = stage
@@ -53,7 +50,6 @@ class TargetCard(Widget, can_focus=True):
         #: The view last shown, or None before the first refresh.
         self.view: TargetView | None = None
         self._checks = ""
-        self._approval_config = approval_config
 
     @property
     def where(self) -> str:
@@ -107,8 +103,7 @@ class TargetCard(Widget, can_focus=True):
             return [head + Content.styled(f": {approval.detail}", "$text-error")]
         if approval.state != "running" or approval.remaining_s is None:
             return [head]
-        config = self._approval_config(self.stage, approval.name)
-        total = getattr(config, "duration", 0.0) or 0.0
+        total = approval.duration_s or 0.0
         elapsed = 1.0 - approval.remaining_s / total if total > 0 else 0.0
         width = max(BAR_MIN, self.content_size.width - 2)
         lines = [
