@@ -90,7 +90,7 @@ def waiting(tmp_path: Path) -> World:
 def idle(tmp_path: Path) -> World:
     """v1 went all the way: every stage passed it, nothing runs, nothing waits."""
     w = waiting(tmp_path)
-    w.captain.act("approve", stage="prod-wave-1", comment="ship it")
+    w.captain.approve("prod-wave-1", comment="ship it")
     w.h.settle()
     w.h.advance(600)  # wave 1's soak
     w.h.advance(600)  # wave 2's soak
