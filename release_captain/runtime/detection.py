@@ -41,7 +41,7 @@ class Detector:
             if head is None:
                 return None
             heads[source.name] = head
-        recorded = self._store.source_heads()
+        recorded = self._store.versions.source_heads()
         if all(recorded.get(name) == sha for name, sha in heads.items()):
             return None
         commits: list[CommitRow] = []
