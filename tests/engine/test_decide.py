@@ -26,10 +26,6 @@ from tests.engine.builders import (
 PIPE = pipeline(stage("beta"), stage("gamma", "a", "b"))
 
 
-def kinds(outcome) -> list[str]:  # noqa: ANN001
-    return [type(d).__name__ for d in outcome.decisions]
-
-
 def test_a_pending_version_is_built_oldest_first_one_at_a_time() -> None:
     state = StateBuilder().built(1, 2, build="pending").state()
     outcome = decide(PIPE, state, now=0)
@@ -46,10 +42,7 @@ def test_a_failed_build_enters_no_stage() -> None:
 def test_the_first_stage_takes_the_newest_built_version_and_supersedes_older_ones() -> None:
     state = StateBuilder().built(1, 2, 3).state()
     decisions = decide(PIPE, state, now=0).decisions
-    assert (
-        Supersede(stage="beta", version=1, reason="v3 is newer and may enter beta")
-        in decisions
-    )
+    assert Supersede(stage="beta", version=1, reason="v3 is newer and may enter beta") in decisions
     assert any(isinstance(d, Supersede) and d.version == 2 for d in decisions)
     assert EnterStage(stage="beta", version=3, reason="newest candidate") in decisions
 
@@ -89,8 +82,7 @@ def test_a_version_passed_in_beta_is_superseded_in_gamma_once_a_newer_one_passed
     )
     decisions = decide(PIPE, state, now=0).decisions
     assert (
-        Supersede(stage="gamma", version=2, reason="v3 is newer and may enter gamma")
-        in decisions
+        Supersede(stage="gamma", version=2, reason="v3 is newer and may enter gamma") in decisions
     )
     assert not any(isinstance(d, EnterStage) and d.stage == "gamma" for d in decisions)
 
