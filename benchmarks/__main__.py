@@ -99,7 +99,7 @@ def run_all(names: list[str], repeat: int) -> tuple[list[Figure], list[str], dic
         print(f"… {name}", file=sys.stderr, flush=True)
         try:
             found = module.run(repeat)
-        except Exception as error:  # noqa: BLE001 - the other benchmarks still run
+        except Exception as error:  # the other benchmarks still run
             errors.append(f"{name}: {error}")
             traceback.print_exc()
             found = [Figure(bench=name, name="(could not measure)", unit="s", na=str(error)[:60])]

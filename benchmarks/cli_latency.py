@@ -66,7 +66,7 @@ def run(repeat: int) -> list[Figure]:
     ]
 
 
-def _verify(out) -> None:  # noqa: ANN001
+def _verify(out) -> None:
     """The status really read the generated history."""
     try:
         data = json.loads(out.read_text())

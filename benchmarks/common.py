@@ -220,7 +220,7 @@ def stage_state(state_dir: Path, stage: str, version: int) -> str | None:
     return row[0] if row else None
 
 
-def wait_until(check_fn, timeout: float, what: str, poll: float = 0.01) -> float:  # noqa: ANN001
+def wait_until(check_fn, timeout: float, what: str, poll: float = 0.01) -> float:
     """Poll `check_fn()` until it returns a truthy value; return that value."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

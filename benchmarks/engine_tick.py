@@ -33,7 +33,7 @@ BUDGET_MS = 1500.0
 class Ticker:
     """The pipeline and an open store over one generated state directory."""
 
-    def __init__(self, folder) -> None:  # noqa: ANN001
+    def __init__(self, folder) -> None:
         from release_captain.config import load_pipeline
         from release_captain.store import Store
 

@@ -41,7 +41,7 @@ from benchmarks.pipelines import Shape
 #: Seconds between two versions of the generated history.
 PERIOD = 600.0
 #: Bump to rebuild every cached store.
-GENERATOR = 3
+GENERATOR = 4
 
 #: Tables whose rows belong to one version, and the column that says which.
 _PER_VERSION = {
@@ -211,9 +211,9 @@ def _bulk(
             _copy_table(dst, table, column, move)
         last = start + (versions - 1) * PERIOD + 60
         dst.execute(
-            "INSERT INTO targets (stage, target, version, state, last_good, updated_at) "
-            "SELECT stage, target, ?, state, ?, ? FROM template.targets",
-            (versions, versions, last),
+            "INSERT INTO targets (stage, target, version, state, updated_at) "
+            "SELECT stage, target, ?, state, ? FROM template.targets",
+            (versions, last),
         )
         dst.execute(
             "INSERT INTO source_heads (source, commit_sha, seen_at) VALUES ('app', ?, ?)",

@@ -47,7 +47,7 @@ def tui_missing() -> str:
         from release_captain.tui import make_app  # noqa: F401
     except ImportError:
         return "n/a (no TUI yet)"
-    except Exception as error:  # noqa: BLE001 - a TUI being written may fail to import
+    except Exception as error:  # a TUI being written may fail to import
         return f"n/a (TUI fails to import: {type(error).__name__})"
     return ""
 
