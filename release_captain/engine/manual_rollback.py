@@ -8,9 +8,9 @@ of them untouched.
 
 A rollback of several targets rejects what each of them runs, so none is sent to a
 version the same command rejects: the destinations are chosen knowing every version
-being left. A bare `STAGE` means the targets that run something and were not already
-rolled back (those already run their last good version), unless what they run is
-being rejected by this very command.
+being left. A bare `STAGE` means the targets that run the newest version any target of
+the stage runs: a target already rolled back, or one that never got that version,
+keeps what it runs.
 """
 
 from __future__ import annotations
@@ -92,8 +92,7 @@ def _targets(pipeline: Pipeline, state: State, texts: tuple[str, ...]) -> list[t
     if not chosen:
         stages = ", ".join(dict.fromkeys(s for s, _ in whole))
         raise StateConflict(
-            f"nothing to roll back in {stages}: every target never ran a version or was "
-            f"already rolled back; name one as STAGE/TARGET to roll it back further"
+            f"nothing to roll back in {stages}: no target of it ever ran a version"
         )
     return chosen
 
@@ -101,10 +100,14 @@ def _targets(pipeline: Pipeline, state: State, texts: tuple[str, ...]) -> list[t
 def _of_whole_stages(
     candidates: list[tuple[str, str]], state: State, chosen: list[tuple[str, str]]
 ) -> list[tuple[str, str]]:
-    """The targets a bare STAGE means: those running a version not already rolled back
-    to, plus any whose version this rollback rejects."""
+    """The targets a bare STAGE means: those running the newest version any target of
+    the stage runs (what a person rolls back when a stage misbehaves), plus any whose
+    version this rollback rejects anyway."""
     running = [(s, t) for s, t in candidates if state.target(s, t).version is not None]
-    taken = [(s, t) for s, t in running if state.target(s, t).state != "rolled_back"]
+    newest: dict[str, int] = {}
+    for s, t in running:
+        newest[s] = max(newest.get(s, 0), state.target(s, t).version or 0)
+    taken = [(s, t) for s, t in running if state.target(s, t).version == newest[s]]
     while True:
         leaving = _leaving(state, chosen + taken)
         more = [

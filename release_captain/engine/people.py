@@ -11,6 +11,7 @@ from __future__ import annotations
 from release_captain.config.model import Pipeline, Stage
 from release_captain.engine.decide import decide
 from release_captain.engine.decisions import GrantApproval, RejectStage, SetControl
+from release_captain.engine.gates import promotion_of
 from release_captain.engine.manual_rollback import roll_back
 from release_captain.engine.rejection import reject, stop_running
 from release_captain.engine.requests import (
@@ -102,12 +103,8 @@ def _approve(pipeline: Pipeline, state: State, request: Approve, now: float) -> 
         )
     if version is None:
         version = _waiting_entry(pipeline, state, stage, override, now)
-    recorded = state.stage_versions.get((stage.name, version))
-    if recorded is not None:
-        raise StateConflict(
-            f"{version_name(version)} was already {recorded.state} in {stage.name}; "
-            f"nothing to approve"
-        )
+    else:
+        _check_entry(pipeline, state, stage, version, override, now)
     message = f"approved {version_name(version)} to enter {stage.name}"
     return Answer(
         message=message + (" (overriding blockers)" if override else ""),
@@ -116,6 +113,31 @@ def _approve(pipeline: Pipeline, state: State, request: Approve, now: float) -> 
         version=version,
         approved="entry",
     )
+
+
+def _check_entry(
+    pipeline: Pipeline, state: State, stage: Stage, version: int, override: bool, now: float
+) -> None:
+    """Refuse an entry approval that could never let the version in (rules R3, R4)."""
+    name = version_name(version)
+    recorded = state.stage_versions.get((stage.name, version))
+    if recorded is not None:
+        raise StateConflict(
+            f"{name} was already {recorded.state} in {stage.name}; nothing to approve"
+        )
+    taken = state.last_taken.get(stage.name, 0)
+    if version <= taken:
+        raise StateConflict(
+            f"{name} is older than {version_name(taken)}, which {stage.name} already took; "
+            f"a stage never takes an older version"
+        )
+    if promotion_of(stage, state) == "automatic" and not override:
+        hold = decide(pipeline, state, now).holds.get(stage.name)
+        if hold is not None and hold.reason == "blocker" and hold.version == version:
+            _waiting_entry(pipeline, state, stage, override, now)  # says how to override
+        raise StateConflict(
+            f"promotion into {stage.name} is automatic: {name} needs no approval to enter it"
+        )
 
 
 def _waiting_entry(

@@ -97,8 +97,9 @@ class TargetRecord(Struct, frozen=True, kw_only=True):
     version: int | None = None
     state: TargetStateName = "idle"
     #: Versions older than `version` that succeeded on this target, newest first, down
-    #: to the newest one not rejected in the stage (older ones can never be last good;
-    #: see `engine.last_good`).
+    #: to the newest one neither rejected in the stage nor run by one of its targets
+    #: (older ones can never be last good, even for a rollback that rejects what the
+    #: stage's targets run; see `engine.last_good`).
     succeeded: tuple[int, ...] = ()
 
 

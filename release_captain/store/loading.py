@@ -69,17 +69,20 @@ def _last_taken(db: Database, stages: list[str]) -> dict[str, int]:
 
 
 def _targets(db: Database) -> dict[tuple[str, str], TargetRecord]:
+    rows = db.execute("SELECT stage, target, version, state FROM targets").fetchall()
+    running: dict[str, set[int]] = {}
+    for stage, _, version, _ in rows:
+        if version is not None:
+            running.setdefault(stage, set()).add(version)
     return {
         (stage, target): TargetRecord(
             stage=stage,
             target=target,
             version=version,
             state=state,
-            succeeded=_succeeded_before(db, stage, target, version),
+            succeeded=_succeeded_before(db, stage, target, version, running.get(stage, set())),
         )
-        for stage, target, version, state in db.execute(
-            "SELECT stage, target, version, state FROM targets"
-        ).fetchall()
+        for stage, target, version, state in rows
     }
 
 
@@ -148,15 +151,17 @@ def _stage_versions(
 
 
 def _succeeded_before(
-    db: Database, stage: str, target: str, current: int | None
+    db: Database, stage: str, target: str, current: int | None, running: set[int]
 ) -> tuple[int, ...]:
     """Versions older than `current` that succeeded on the target, newest first, read
-    down to the newest one not rejected in the stage: no older one can be last good, so
-    a pass reads one or two rows a target whatever the history (see `engine.last_good`)."""
+    down to the newest one that is neither rejected in the stage nor run by one of its
+    targets (a rollback of those targets would reject it): no older one can be last
+    good, so a pass reads one or two rows a target whatever the history (see
+    `engine.last_good`)."""
     if current is None:
         return ()
     found: list[int] = []
-    for version, rejected in db.conn.execute(
+    for version, rejected in db.execute(
         "SELECT d.version, EXISTS (SELECT 1 FROM stage_versions sv WHERE sv.stage = d.stage "
         "AND sv.version = d.version AND sv.state = 'rejected') OR EXISTS (SELECT 1 FROM "
         "grants g WHERE g.stage = d.stage AND g.version = d.version AND g.kind = 'reject') "
@@ -165,7 +170,7 @@ def _succeeded_before(
         (stage, target, current),
     ):
         found.append(version)
-        if not rejected:
+        if not rejected and version not in running:
             break
     return tuple(found)
 

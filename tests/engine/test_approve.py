@@ -221,12 +221,6 @@ def test_a_version_a_newer_one_superseded_in_the_stage_is_refused() -> None:
         answer(PIPE, state, Approve(stage="gamma", version=1, actor="ann"), now=0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: approve grants the entry of a version older than the one the "
-    "stage last took when the stage has no row for it (it never passed the previous "
-    "stage); the stage can never take it, yet the reply says 'approved v1 to enter gamma'",
-)
 def test_a_version_older_than_the_one_the_stage_took_is_refused() -> None:
     state = (
         StateBuilder()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-from release_captain.config.model import Pipeline
 from release_captain.engine import RejectStage, StartStep, decide
 from release_captain.engine.decisions import Decision, GrantApproval, StopStep
 from release_captain.engine.people import answer
@@ -157,7 +156,8 @@ NO_ROLLBACK = pipeline(stage("beta"), stage("prod", "a", "b", rollback=False))
 
 def b_failed_v3_without_rollback() -> StateBuilder:
     """A stage without automatic rollback: v1 and v2 passed; v3 failed on b and was
-    rejected; a never began it and runs v2. b's record as the store reads it: (2,)."""
+    rejected; a never began it and runs v2. b's whole record is (2, 1); the store reads
+    past v2 because a runs it (tests/store/test_store.py checks that loading)."""
     return (
         passed_beta(1, 2, 3)
         .at("prod", 1, "passed")
@@ -168,39 +168,27 @@ def b_failed_v3_without_rollback() -> StateBuilder:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: TargetRecord.succeeded is defined (state.py, and so loaded by the "
-    "store) only down to the newest version not rejected in the stage, but last_good's "
-    "also_rejected needs the versions beyond it; a rollback that also rejects that version "
-    "(v2, which a runs) finds no last good for b and is refused",
-)
-@pytest.mark.parametrize(
-    ("pipe", "builder", "targets"),
-    [
-        pytest.param(PIPE, after_single_rollback((2,)), ("prod/a", "prod/b"), id="both-named"),
-        pytest.param(NO_ROLLBACK, b_failed_v3_without_rollback(), ("prod",), id="bare-stage"),
-    ],
-)
-def test_rolling_back_what_another_target_runs_with_the_record_the_store_loads(
-    pipe: Pipeline, builder: StateBuilder, targets: tuple[str, ...]
-) -> None:
-    reply = answer(pipe, builder.state(), ann(*targets), now=0)
-    assert reply.rollbacks == (move("a", 2, 1), move("b", 3, 1))
-
-
 def test_the_same_bare_stage_rollback_with_bs_whole_history() -> None:
     builder = b_failed_v3_without_rollback().target("prod", "b", 3, "failed", succeeded=(2, 1))
     state = builder.state()
     reply = answer(NO_ROLLBACK, state, ann("prod"), now=0)
-    assert reply.rollbacks == (move("a", 2, 1), move("b", 3, 1))
-    assert rejected_by(reply.decisions) == {("prod", 2)}
+    # A bare stage means the targets on its newest version: b leaves v3 (already
+    # rejected) for v2; a, which never got v3, keeps v2, and v2 stays good.
+    assert reply.rollbacks == (move("b", 3, 2),)
+    assert rejected_by(reply.decisions) == set()
     assert_no_move_onto_a_rejected_version(state, reply)
 
 
-def test_a_bare_stage_also_moves_a_rolled_back_target_whose_version_it_rejects() -> None:
-    # a was rolled back from v3 to v2; b never began v3 and runs v2: rolling back the
-    # stage rejects v2, so a cannot stay on it.
+def test_a_bare_stage_leaves_a_target_that_never_got_its_newest_version() -> None:
+    state = on_v3("passed").state()  # a runs v3, b still runs v1
+    reply = answer(PIPE, state, ann("prod"), now=0)
+    assert reply.rollbacks == (move("a", 3, 2),)
+    assert rejected_by(reply.decisions) == {("prod", 3)}
+
+
+def test_a_bare_stage_moves_every_target_on_its_newest_version_rolled_back_or_not() -> None:
+    # a was rolled back from v3 to v2; b never began v3 and runs v2: both run the
+    # stage's newest version, v2, so rolling back the stage moves both off it.
     state = (
         passed_beta(1, 2, 3)
         .at("prod", 1, "passed")
@@ -211,12 +199,12 @@ def test_a_bare_stage_also_moves_a_rolled_back_target_whose_version_it_rejects()
         .state()
     )
     reply = answer(PIPE, state, ann("prod"), now=0)
-    assert reply.rollbacks == (move("b", 2, 1), move("a", 2, 1))
+    assert reply.rollbacks == (move("a", 2, 1), move("b", 2, 1))
     assert rejected_by(reply.decisions) == {("prod", 2)}
     assert_no_move_onto_a_rejected_version(state, reply)
 
 
-def test_a_bare_stage_whose_targets_were_all_rolled_back_is_refused() -> None:
+def test_a_bare_stage_whose_targets_have_nothing_older_is_refused() -> None:
     state = (
         passed_beta(1, 2)
         .at("prod", 1, "passed")
@@ -227,10 +215,7 @@ def test_a_bare_stage_whose_targets_were_all_rolled_back_is_refused() -> None:
     )
     with pytest.raises(StateConflict) as refused:
         answer(PIPE, state, ann("prod"), now=0)
-    assert str(refused.value) == (
-        "nothing to roll back in prod: every target never ran a version or was already "
-        "rolled back; name one as STAGE/TARGET to roll it back further"
-    )
+    assert str(refused.value) == "prod/a has no last good version before v1 to roll back to"
 
 
 # --- (c, d) --to a rejected version, or one that never succeeded there --------------------
@@ -359,13 +344,6 @@ def test_to_refusals(builder: StateBuilder, request_: Rollback, message: str) ->
             StateConflict,
             "prod/b has no last good version before v1 to roll back to",
             id="no-last-good",
-        ),
-        pytest.param(
-            on_v3("passed"),
-            ann("prod"),
-            StateConflict,
-            "prod/b has no last good version before v1 to roll back to",
-            id="no-last-good-in-a-bare-stage",
         ),
         pytest.param(
             on_v3("rejected").target("prod", "a", 3, "succeeded", succeeded=(2,)),

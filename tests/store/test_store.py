@@ -11,10 +11,13 @@ from release_captain.engine import (
     EnterStage,
     FinishTarget,
     PassStage,
+    RejectStage,
     StartBuild,
     StartStep,
     plan_for,
 )
+from release_captain.engine.people import answer
+from release_captain.engine.requests import Rollback
 from release_captain.errors import CaptainError
 from release_captain.store import CommitRow, StartedBuild, StartedStep, Store
 from tests.engine.builders import pipeline, stage
@@ -212,3 +215,35 @@ def test_a_new_database_is_created_as_sqlite_utils_would_record_it(tmp_path: Pat
         return {r[0] for r in db.conn.execute("SELECT sql FROM sqlite_master WHERE sql NOT NULL")}
 
     assert schema(fast) == schema(reference)
+
+
+def test_a_targets_good_history_is_read_past_what_the_stages_targets_run(tmp_path: Path) -> None:
+    """SPEC §2 and R8: a rollback of both targets rejects v2 (a runs it) and v3 (b runs
+    it), so b's last good must be read down to v1 even though v2 is not rejected yet."""
+    store = Store(tmp_path)
+    deploy = plan_for(PIPE.stages[0])[0]
+    for number in (1, 2, 3):
+        record(store, f"{number}" * 40, now=number)
+        store.apply([StartBuild(version=number, reason="new")], now=number)
+        store.finish_build(number, ok=True, artefacts=[], detail="built", now=number)
+        store.apply([EnterStage(stage="beta", version=number, reason="newest")], now=number)
+        for target in ("a", "b") if number < 3 else ("b",):
+            start = StartStep(stage="beta", target=target, version=number, step=deploy, reason="x")
+            ok = number < 3
+            store.apply([start], now=number)
+            store.apply(
+                [
+                    FinishTarget(
+                        stage="beta", target=target, version=number, succeeded=ok, reason="x"
+                    )
+                ],
+                now=number,
+            )
+        settle = PassStage if number < 3 else RejectStage
+        store.apply([settle(stage="beta", version=number, reason="x")], now=number)
+    state = store.load_state(PIPE)
+    assert state.target("beta", "a").succeeded == (1,)
+    assert state.target("beta", "b").succeeded == (2, 1)
+    both = Rollback(targets=("beta/a", "beta/b"), actor="ann")
+    moves = answer(PIPE, state, both, now=10.0).rollbacks
+    assert [(m.target, m.from_version, m.to_version) for m in moves] == [("a", 2, 1), ("b", 3, 1)]
