@@ -32,6 +32,7 @@ from msgspec import Struct
 
 import release_captain.runtime.reconciler as reconciler_module
 import release_captain.runtime.requests as requests_module
+from release_captain.engine.decisions import StartStep
 from release_captain.engine.last_good import last_good
 from release_captain.engine.people import answer
 from release_captain.engine.rejection import rejected_in
@@ -274,8 +275,7 @@ def probes(world: World) -> Iterator[None]:
     def decide(pipeline: Any, state: State, now: float) -> Any:
         outcome = real_decide(pipeline, state, now)
         for d in outcome.decisions:
-            step = getattr(d, "step", None)
-            if step is None or step.kind != "rollback":
+            if not isinstance(d, StartStep) or d.step.kind != "rollback" or d.to is None:
                 continue
             where = f"{d.stage}/{d.target}"
             if rejected_in(state, d.stage, d.to):
@@ -356,10 +356,9 @@ def check_last_good(world: World) -> None:
     state = world.state()
     conn = world.h.store.db.conn
     rejected = rejected_pairs(world)
+    status_json: Any = world.captain.status().to_json()
     shown = {
-        (s["name"], t["name"]): t["last_good"]
-        for s in world.captain.status().to_json()["stages"]  # type: ignore[union-attr]
-        for t in s["targets"]
+        (s["name"], t["name"]): t["last_good"] for s in status_json["stages"] for t in s["targets"]
     }
     for stage, target in ALL_TARGETS:
         good = last_good(state, stage, target)
