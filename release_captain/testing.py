@@ -223,7 +223,7 @@ def harness(
         store,
         runner=runner,
         clock=clock,
-        sources=sources,  # type: ignore[arg-type]
+        sources=sources,
         pool=InlinePool(),
         base_env={"PATH": "/usr/bin:/bin"},
         on_event=events.append,

@@ -207,8 +207,8 @@ def _short(digest: str) -> str:
 
 
 def _sha256() -> hashlib._Hash:
-    """A new SHA-256; hashlib (and OpenSSL behind it, ~4 ms) is loaded on first use, so
-    an engine start that hashes nothing does not pay for it."""
+    """A new SHA-256; hashlib (and OpenSSL behind it) loads on first use, so an engine
+    start that hashes nothing does not pay for it (docs/benchmarks.md)."""
     import hashlib
 
     return hashlib.sha256()

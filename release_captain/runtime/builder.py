@@ -24,7 +24,7 @@ from release_captain.config.model import Pipeline
 from release_captain.errors import CaptainError
 from release_captain.runtime.artefacts import ArtefactStore, StoredArtefact
 from release_captain.runtime.environment import command_env
-from release_captain.runtime.git import GitSource
+from release_captain.runtime.git import WatchedSource
 from release_captain.runtime.shell import Runner
 
 
@@ -46,7 +46,7 @@ class Builder:
         pipeline: Pipeline,
         runner: Runner,
         store: ArtefactStore,
-        sources: Mapping[str, GitSource],
+        sources: Mapping[str, WatchedSource],
         base_env: Mapping[str, str],
     ) -> None:
         self._pipeline = pipeline

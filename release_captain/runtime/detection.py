@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 
 from release_captain.config.model import Pipeline
 from release_captain.errors import CaptainError
-from release_captain.runtime.git import CommitInfo, GitSource
+from release_captain.runtime.git import CommitInfo, WatchedSource
 from release_captain.store import CommitRow, Store
 
 
@@ -23,7 +23,7 @@ class Detector:
         self,
         pipeline: Pipeline,
         store: Store,
-        sources: Mapping[str, GitSource],
+        sources: Mapping[str, WatchedSource],
         clock: Callable[[], float],
     ) -> None:
         self._pipeline = pipeline

@@ -18,7 +18,7 @@ from release_captain.engine import plan_for
 from release_captain.runtime.artefacts import ArtefactStore, StoredArtefact
 from release_captain.runtime.builder import Builder, BuildOutcome
 from release_captain.runtime.execution import StepExecutor, StepResult, VersionFacts
-from release_captain.runtime.git import GitSource
+from release_captain.runtime.git import WatchedSource
 from release_captain.runtime.monitors import MonitorEvaluator, MonitorResult, Where
 from release_captain.runtime.shell import Runner, Running
 from release_captain.store import (
@@ -75,7 +75,7 @@ class Dispatcher:
         store: Store,
         *,
         runner: Runner,
-        sources: Mapping[str, GitSource],
+        sources: Mapping[str, WatchedSource],
         pool: Executor,
         base_env: Mapping[str, str],
     ) -> None:

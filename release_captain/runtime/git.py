@@ -13,40 +13,21 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import threading
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from typing import Protocol
 
 from msgspec import Struct
 
 from release_captain.config.model import Source
-from release_captain.errors import CaptainError
-
-#: Variables that point git at one particular repository (what `git rev-parse
-#: --local-env-vars` lists). Inherited from a hook they would aim our commands at the
-#: user's repository and index, so they are dropped.
-_LOCAL_GIT_VARS = frozenset(
-    {
-        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-        "GIT_CONFIG",
-        "GIT_CONFIG_PARAMETERS",
-        "GIT_CONFIG_COUNT",
-        "GIT_OBJECT_DIRECTORY",
-        "GIT_DIR",
-        "GIT_WORK_TREE",
-        "GIT_IMPLICIT_WORK_TREE",
-        "GIT_GRAFT_FILE",
-        "GIT_INDEX_FILE",
-        "GIT_NO_REPLACE_OBJECTS",
-        "GIT_REPLACE_REF_BASE",
-        "GIT_PREFIX",
-        "GIT_INTERNAL_SUPER_PREFIX",
-        "GIT_SHALLOW_FILE",
-        "GIT_COMMON_DIR",
-    }
+from release_captain.runtime.git_command import (
+    SourceError,
+    is_git_dir,
+    redact,
+    run_git,
+    text_of,
 )
+
 _REVISION = re.compile(r"^[0-9a-fA-F]{4,64}$")
 #: `git log` fields: sha, author name, author email, commit time, raw message.
 _LOG_FORMAT = "%H%x00%an%x00%ae%x00%ct%x00%B"
@@ -76,10 +57,41 @@ class Change(Struct, frozen=True, kw_only=True):
     files: tuple[str, ...]
 
 
-class SourceError(CaptainError):
-    """A source cannot be read, fetched or checked out."""
+class WatchedSource(Protocol):
+    """What the loop needs of a watched source; `GitSource` is the real one, and
+    `release_captain.testing.FakeSource` the one tests set heads on by hand."""
 
-    exit_code = 1
+    def prepare(self) -> None:
+        """Make the source readable (clone a mirror, check the repository)."""
+        ...
+
+    def fetch(self) -> None:
+        """Bring a URL source's mirror up to date."""
+        ...
+
+    def close(self) -> None:
+        """Forget what was learnt of the repository."""
+        ...
+
+    def head(self) -> str | None:
+        """The branch's head, or None when the branch does not exist."""
+        ...
+
+    def commit(self, sha: str) -> CommitInfo:
+        """One commit's author, time and message."""
+        ...
+
+    def commits_between(self, old: str | None, new: str, *, limit: int = 5000) -> list[CommitInfo]:
+        """The commits after `old` up to `new`, newest first."""
+        ...
+
+    def checkout(self, sha: str, dest: Path) -> None:
+        """A clean checkout of exactly `sha` in `dest`."""
+        ...
+
+    def watch_paths(self) -> list[Path]:
+        """Files whose change means the head may have moved."""
+        ...
 
 
 class GitSource:
@@ -101,7 +113,7 @@ class GitSource:
         check that a local source is a git repository."""
         if self.source.is_url:
             path = self.source.path
-            if _is_git_dir(path):
+            if is_git_dir(path):
                 self._ensure_remote(path)
             else:
                 self._clone_mirror(path)
@@ -111,7 +123,7 @@ class GitSource:
         """Bring a URL source's mirror up to date; a local source needs nothing."""
         if not self.source.is_url:
             return
-        if not _is_git_dir(self.source.path):
+        if not is_git_dir(self.source.path):
             self.prepare()
             return
         self._git(
@@ -121,7 +133,7 @@ class GitSource:
             "--prune",
             "--quiet",
             "origin",
-            doing=f"fetching {_redact(self.source.repo)}",
+            doing=f"fetching {redact(self.source.repo)}",
         )
 
     def close(self) -> None:
@@ -147,7 +159,7 @@ class GitSource:
             doing=f"reading branch {branch}",
             check=False,
         )
-        sha = _text(out).strip()
+        sha = text_of(out).strip()
         if _REVISION.match(sha):
             return sha
         if not common.is_dir():
@@ -270,7 +282,7 @@ class GitSource:
             doing="opening the repository",
             check=False,
         )
-        found = _text(out).strip()
+        found = text_of(out).strip()
         if not found:
             raise self._error(f"{path} is not a git repository")
         return (path / found).resolve()
@@ -302,10 +314,10 @@ class GitSource:
             sha, name, email, when, message = parts[i : i + _LOG_FIELDS]
             commits.append(
                 CommitInfo(
-                    sha=_text(sha).strip(),
-                    author=_text(name),
-                    email=_text(email),
-                    message=_text(message).rstrip("\n"),
+                    sha=text_of(sha).strip(),
+                    author=text_of(name),
+                    email=text_of(email),
+                    message=text_of(message).rstrip("\n"),
                     committed_at=float(when or 0),
                 )
             )
@@ -327,13 +339,13 @@ class GitSource:
         )
         repo = Repo(self.source.path)
         try:
-            commits = [repo.commit(sha) for sha in _text(listed).split()]
+            commits = [repo.commit(sha) for sha in text_of(listed).split()]
             return [
                 CommitInfo(
                     sha=c.hexsha,
                     author=str(c.author.name or ""),
                     email=str(c.author.email or ""),
-                    message=_text(c.message).rstrip("\n"),
+                    message=text_of(c.message).rstrip("\n"),
                     committed_at=float(c.committed_date),
                 )
                 for c in commits
@@ -355,7 +367,7 @@ class GitSource:
                 "--quiet",
                 self.source.repo,
                 str(temp),
-                doing=f"cloning {_redact(self.source.repo)}",
+                doing=f"cloning {redact(self.source.repo)}",
             )
             if path.exists():
                 path.rmdir()
@@ -374,7 +386,7 @@ class GitSource:
             doing="reading the mirror's URL",
             check=False,
         )
-        if _text(url).strip() != self.source.repo:
+        if text_of(url).strip() != self.source.repo:
             self._git(
                 "-C",
                 str(path),
@@ -386,24 +398,7 @@ class GitSource:
             )
 
     def _git(self, *args: str, doing: str, check: bool = True) -> bytes:
-        try:
-            done = subprocess.run(
-                ["git", *args],
-                env=_git_env(),
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                timeout=self.git_timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise self._error(f"{doing} took longer than {self.git_timeout:g}s") from None
-        except OSError as error:
-            raise self._error(f"{doing} failed: {error.strerror or error}") from None
-        if check and done.returncode != 0:
-            lines = _text(done.stderr).strip().splitlines()
-            reason = _redact_text(lines[-1]) if lines else f"git exited {done.returncode}"
-            raise self._error(f"{doing} failed: {reason}")
-        return done.stdout
+        return run_git(args, doing=doing, timeout=self.git_timeout, check=check, error=self._error)
 
     def _check_revision(self, sha: str) -> None:
         # Refuses anything git could read as an option or a range.
@@ -412,37 +407,3 @@ class GitSource:
 
     def _error(self, problem: str) -> SourceError:
         return SourceError(f"source '{self.source.name}': {problem}")
-
-
-def _is_git_dir(path: Path) -> bool:
-    return (path / "HEAD").is_file() and (path / "objects").is_dir()
-
-
-def _git_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _LOCAL_GIT_VARS}
-    env["GIT_TERMINAL_PROMPT"] = "0"  # never wait for a password nobody will type
-    return env
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    return str(value)
-
-
-def _redact(url: str) -> str:
-    """A URL without its password or token, for messages."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if not parts.password and not (parts.username and parts.scheme in ("http", "https")):
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
-
-
-def _redact_text(text: str) -> str:
-    return re.sub(r"(https?://)[^/@\s]+@", r"\1***@", text)

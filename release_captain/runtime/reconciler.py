@@ -43,7 +43,7 @@ from release_captain.runtime.dispatch import (
 )
 from release_captain.runtime.doorbell import Doorbell
 from release_captain.runtime.execution import StepResult
-from release_captain.runtime.git import GitSource
+from release_captain.runtime.git import GitSource, WatchedSource
 from release_captain.runtime.observation import observe
 from release_captain.runtime.requests import Applied, apply_request, from_queue
 from release_captain.runtime.shell import Runner, ShellRunner
@@ -75,7 +75,7 @@ class Reconciler:
         *,
         runner: Runner | None = None,
         clock: Callable[[], float] = time.time,
-        sources: Mapping[str, GitSource] | None = None,
+        sources: Mapping[str, WatchedSource] | None = None,
         pool: Executor | None = None,
         base_env: Mapping[str, str] | None = None,
         on_event: Callable[[Event], None] | None = None,
@@ -84,7 +84,7 @@ class Reconciler:
         self.pipeline = pipeline
         self.store = store
         self.clock = clock
-        self._sources = (
+        self._sources: dict[str, WatchedSource] = (
             dict(sources)
             if sources is not None
             else {s.name: GitSource(s) for s in pipeline.sources}

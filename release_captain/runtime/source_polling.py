@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from release_captain.config.model import Pipeline
 from release_captain.errors import CaptainError
 from release_captain.runtime.detection import Detector
-from release_captain.runtime.git import GitSource
+from release_captain.runtime.git import WatchedSource
 from release_captain.store import Store
 
 
@@ -21,7 +21,7 @@ class SourcePoller:
         self,
         pipeline: Pipeline,
         store: Store,
-        sources: Mapping[str, GitSource],
+        sources: Mapping[str, WatchedSource],
         clock: Callable[[], float],
         *,
         submit: Callable[[Callable[[], None]], None],

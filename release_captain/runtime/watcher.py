@@ -59,8 +59,8 @@ class RefWatcher:
     def stop(self, *, wait: bool = True) -> None:
         """Stop watching; with `wait`, also wait (briefly) for the threads to end.
 
-        Without it the daemon threads end on their own within one debounce step
-        (~20 ms); a change they see meanwhile still calls `on_change`.
+        Without it the daemon threads end on their own within one debounce step; a
+        change they see meanwhile still calls `on_change`.
         """
         self._stop.set()
         if wait:

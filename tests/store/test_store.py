@@ -198,25 +198,6 @@ def test_an_older_state_directory_is_migrated_forward_on_open(tmp_path: Path) ->
     assert applied[:2] == ["0001_initial", "0002_indexes_for_current_state"]
 
 
-def test_a_new_database_is_created_as_sqlite_utils_would_record_it(tmp_path: Path) -> None:
-    from sqlite_utils import Database as Migratable
-    from sqlite_utils import Migrations
-
-    from release_captain.store.schema import migrations
-
-    store = Store(tmp_path / "fast")
-    fast = Migratable(store.db.conn)
-    assert migrations.pending(fast) == []
-    reference = Migratable(sqlite3.connect(tmp_path / "reference.db"))
-    Migrations("x").ensure_migrations_table(reference)
-    migrations.apply(reference)
-
-    def schema(db: Migratable) -> set[str]:
-        return {r[0] for r in db.conn.execute("SELECT sql FROM sqlite_master WHERE sql NOT NULL")}
-
-    assert schema(fast) == schema(reference)
-
-
 def test_a_targets_good_history_is_read_past_what_the_stages_targets_run(tmp_path: Path) -> None:
     """SPEC §2 and R8: a rollback of both targets rejects v2 (a runs it) and v3 (b runs
     it), so b's last good must be read down to v1 even though v2 is not rejected yet."""
