@@ -16,8 +16,8 @@ from msgspec import Struct, field
 
 from release_captain.config import load_pipeline
 from release_captain.config.model import Pipeline
-from release_captain.runtime.git import CommitInfo
 from release_captain.runtime.shell import CommandResult, Ended
+from release_captain.runtime.watched_source import CommitInfo
 from release_captain.store import Event, Store
 
 

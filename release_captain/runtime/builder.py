@@ -24,8 +24,8 @@ from release_captain.config.model import Pipeline
 from release_captain.errors import CaptainError
 from release_captain.runtime.artefacts import ArtefactStore, StoredArtefact
 from release_captain.runtime.environment import command_env
-from release_captain.runtime.git import WatchedSource
 from release_captain.runtime.shell import Runner
+from release_captain.runtime.watched_source import WatchedSource
 
 
 class BuildOutcome(Struct, frozen=True, kw_only=True):

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 
 from release_captain.config.model import Pipeline
 from release_captain.errors import CaptainError
-from release_captain.runtime.git import CommitInfo, WatchedSource
+from release_captain.runtime.watched_source import CommitInfo, WatchedSource
 from release_captain.store import CommitRow, Store
 
 

@@ -18,9 +18,9 @@ from release_captain.engine import plan_for
 from release_captain.runtime.artefacts import ArtefactStore, StoredArtefact
 from release_captain.runtime.builder import Builder, BuildOutcome
 from release_captain.runtime.execution import StepExecutor, StepResult, VersionFacts
-from release_captain.runtime.git import WatchedSource
 from release_captain.runtime.monitors import MonitorEvaluator, MonitorResult, Where
 from release_captain.runtime.shell import Runner, Running
+from release_captain.runtime.watched_source import WatchedSource
 from release_captain.store import (
     Started,
     StartedAlarmCheck,

@@ -43,11 +43,12 @@ from release_captain.runtime.dispatch import (
 )
 from release_captain.runtime.doorbell import Doorbell
 from release_captain.runtime.execution import StepResult
-from release_captain.runtime.git import GitSource, WatchedSource
+from release_captain.runtime.git import GitSource
 from release_captain.runtime.observation import observe
 from release_captain.runtime.requests import Applied, apply_request, from_queue
 from release_captain.runtime.shell import Runner, ShellRunner
 from release_captain.runtime.source_polling import SourcePoller
+from release_captain.runtime.watched_source import WatchedSource
 from release_captain.runtime.watcher import RefWatcher
 from release_captain.store import ArtefactRow, Event, Store
 

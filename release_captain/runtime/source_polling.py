@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from release_captain.config.model import Pipeline
 from release_captain.errors import CaptainError
 from release_captain.runtime.detection import Detector
-from release_captain.runtime.git import WatchedSource
+from release_captain.runtime.watched_source import WatchedSource
 from release_captain.store import Store
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from release_captain.config.model import Source
-from release_captain.runtime.git import Change, GitSource, SourceError
+from release_captain.runtime.git import GitSource, SourceError
+from release_captain.runtime.watched_source import Change
 from release_captain.testing_git import commit, git, init_repo
 
 
