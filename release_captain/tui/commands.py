@@ -13,7 +13,9 @@ from release_captain.tui import look
 from release_captain.tui.widgets.approval_prompt import prompt_title
 
 if TYPE_CHECKING:
+    from release_captain.service import StageView
     from release_captain.tui.app import CaptainApp
+    from release_captain.tui.helm import Board
 
 #: (name, help, callback)
 Command = tuple[str, str, Callable[[], object]]
@@ -30,20 +32,7 @@ def commands_of(app: CaptainApp) -> list[Command]:
     board = app.board
     if board is None:
         return found
-    for stage in board.status.stages:
-        found.append(
-            (f"History of {stage.name}", "its events", partial(app.open_history, stage.name))
-        )
-        for target in stage.targets:
-            where = f"{stage.name}/{target.name}"
-            if target.version is not None:
-                found.append(
-                    (
-                        f"Logs of {where}",
-                        f"the steps of {look.version(target.version)} there",
-                        partial(app.open_logs, stage.name, target.name, target.version),
-                    )
-                )
+    found += _views(app, board)
     if app.readonly:
         return found
     for prompt in board.prompts:
@@ -55,43 +44,69 @@ def commands_of(app: CaptainApp) -> list[Command]:
             (f"Reject: {title}", "with a reason", partial(app.order_decision, prompt, "reject"))
         )
     for stage in board.status.stages:
-        name = stage.name
-        if stage.paused:
-            found.append(
-                (f"Resume {name}", "it takes new versions again", partial(app.order_pause, name))
-            )
-        else:
-            found.append(
-                (f"Pause {name}", "it takes no new version", partial(app.order_pause, name))
-            )
-        other = "automatic" if stage.promotion == "manual" else "manual"
+        found += _orders(app, stage)
+    return found
+
+
+def _views(app: CaptainApp, board: Board) -> list[Command]:
+    """Each stage's history and each target's logs."""
+    found: list[Command] = []
+    for stage in board.status.stages:
         found.append(
-            (f"Gate {name} {other}", f"switch promotion to {other}", partial(app.order_gate, name))
-        )
-        if stage.in_flight is not None:
-            found.append(
-                (
-                    f"Reject {look.version(stage.in_flight)} in {name}",
-                    "stop it there, with a reason",
-                    partial(app.order_reject_in_flight, name),
-                )
-            )
-        found.append(
-            (
-                f"Roll back {name}",
-                "every target to its last good version",
-                partial(app.order_rollback, [name]),
-            )
+            (f"History of {stage.name}", "its events", partial(app.open_history, stage.name))
         )
         for target in stage.targets:
-            where = f"{name}/{target.name}"
-            found.append(
-                (
-                    f"Roll back {where}",
-                    f"from {look.version(target.version)} to {look.version(target.last_good)}",
-                    partial(app.order_rollback, [where]),
+            if target.version is not None:
+                found.append(
+                    (
+                        f"Logs of {stage.name}/{target.name}",
+                        f"the steps of {look.version(target.version)} there",
+                        partial(app.open_logs, stage.name, target.name, target.version),
+                    )
                 )
+    return found
+
+
+def _orders(app: CaptainApp, stage: StageView) -> list[Command]:
+    """What a person may order of one stage: pause or resume, gate, reject, roll back."""
+    name = stage.name
+    found: list[Command] = []
+    if stage.paused:
+        found.append(
+            (f"Resume {name}", "it takes new versions again", partial(app.order_pause, name))
+        )
+    else:
+        found.append((f"Pause {name}", "it takes no new version", partial(app.order_pause, name)))
+    other = "automatic" if stage.promotion == "manual" else "manual"
+    found.append(
+        (f"Gate {name} {other}", f"switch promotion to {other}", partial(app.order_gate, name))
+    )
+    if stage.in_flight is not None:
+        found.append(
+            (
+                f"Reject {look.version(stage.in_flight)} in {name}",
+                "stop it there, with a reason",
+                partial(app.order_reject_in_flight, name),
             )
+        )
+    found.append(
+        (
+            f"Roll back {name}",
+            "the targets on its newest version, to their last good one",
+            partial(app.order_rollback, [name]),
+        )
+    )
+    for target in stage.targets:
+        if target.version is None or target.last_good is None:
+            continue  # nothing to roll back to
+        where = f"{name}/{target.name}"
+        found.append(
+            (
+                f"Roll back {where}",
+                f"from {look.version(target.version)} to {look.version(target.last_good)}",
+                partial(app.order_rollback, [where]),
+            )
+        )
     return found
 
 
