@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,7 +50,7 @@ def open_database(state_dir: Path, *, timeout: float = 10.0) -> Database:
         conn = sqlite3.connect(
             str(path), timeout=timeout, check_same_thread=False, isolation_level=None
         )
-        conn.execute("PRAGMA journal_mode=WAL")
+        _use_wal(conn, timeout)
         conn.execute("PRAGMA synchronous=NORMAL")
         db = Database(conn)
         try:
@@ -60,6 +61,21 @@ def open_database(state_dir: Path, *, timeout: float = 10.0) -> Database:
     except sqlite3.DatabaseError as error:
         raise _explain(error, path) from None
     return db
+
+
+def _use_wal(conn: sqlite3.Connection, timeout: float) -> None:
+    """Switch a database to WAL. The switch of a new, empty database needs a lock that
+    SQLite does not wait for, and a second process opening the same new state
+    directory meanwhile would fail at once: it waits here, up to the busy timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _migrate(db: Database, state_dir: Path, path: Path) -> None:

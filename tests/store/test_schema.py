@@ -125,3 +125,30 @@ def test_opening_an_up_to_date_database_does_not_import_sqlite_utils(tmp_path: P
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_processes_opening_a_new_state_directory_at_once_all_get_in(tmp_path: Path) -> None:
+    """The engine and a `captain status` started together on a new state directory:
+    switching the new database to WAL needs a lock SQLite does not wait for, so the
+    second opener must wait for it rather than fail with 'locked' (it did, about one
+    time in ten, once creating the schema took longer)."""
+    import threading
+
+    failures: list[str] = []
+    for trial in range(40):
+        folder = tmp_path / f"state-{trial}"
+
+        def open_it(folder: Path = folder) -> None:
+            try:
+                store = Store(folder)
+                store.views.latest_version()
+                store.close()
+            except Exception as error:  # what a user would see instead of a status
+                failures.append(repr(error))
+
+        openers = [threading.Thread(target=open_it) for _ in range(4)]
+        for opener in openers:
+            opener.start()
+        for opener in openers:
+            opener.join()
+    assert failures == []
