@@ -1,9 +1,11 @@
 """Rules R7 and R8: a version rejected in a stage — by a failure, or by a person — never
 passes it and is never deployed there again unless a person forces it.
 
-A version not yet taken, or one that already passed, is rejected at once; one in flight
-is rejected by a person's word (a `reject` grant) and settled by the engine once nothing
-of it runs there (`engine.passing`).
+A version not yet taken (`captain reject`), or one a rollback moves targets off even
+after it passed, is rejected at once; one in flight is rejected by a person's word (a
+`reject` grant) and settled by the engine once nothing of it runs there
+(`engine.passing`). `captain reject` itself refuses a version that already passed or
+was superseded there (`engine.people`).
 """
 
 from __future__ import annotations

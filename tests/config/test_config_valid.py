@@ -100,7 +100,9 @@ def test_waves_expand_into_stages(pipeline: Pipeline) -> None:
 
 
 def test_every_wave_inherits_the_stage(pipeline: Pipeline) -> None:
-    for stage in pipeline.stages[2:]:
+    waves = pipeline.stages[2:]
+    assert [s.name for s in waves] == ["prod-wave-1", "prod-wave-2", "prod-wave-3"]
+    for stage in waves:
         assert stage.deploy == "scripts/deploy.sh"
         assert stage.timeout == 300.0
         assert stage.bake_after == 1800.0
