@@ -73,6 +73,11 @@ def template_problems(text: str) -> list[str]:
     return problems
 
 
+def template_fields(text: str) -> tuple[str, ...]:
+    """The known placeholders a text uses (`target`, `vars.port`, …), in order of use."""
+    return tuple(dict.fromkeys(v for kind, v in _scan(text) if kind == "field" and _is_known(v)))
+
+
 def template_vars(text: str) -> tuple[str, ...]:
     """The variable names a text uses as `{vars.NAME}`, in order of first use."""
     names: dict[str, None] = {}

@@ -91,9 +91,7 @@ def _targets(pipeline: Pipeline, state: State, texts: tuple[str, ...]) -> list[t
     chosen += _of_whole_stages([w for w in dict.fromkeys(whole) if w not in chosen], state, chosen)
     if not chosen:
         stages = ", ".join(dict.fromkeys(s for s, _ in whole))
-        raise StateConflict(
-            f"nothing to roll back in {stages}: no target of it ever ran a version"
-        )
+        raise StateConflict(f"nothing to roll back in {stages}: no target of it ever ran a version")
     return chosen
 
 

@@ -13,12 +13,12 @@ from pathlib import Path
 
 from msgspec import Struct
 
-from release_captain.config.model import Pipeline, Stage
+from release_captain.config.model import Monitor, Pipeline, Stage
 from release_captain.engine import plan_for
 from release_captain.runtime.artefacts import ArtefactStore, StoredArtefact
 from release_captain.runtime.builder import Builder, BuildOutcome
 from release_captain.runtime.execution import StepExecutor, StepResult, VersionFacts
-from release_captain.runtime.monitors import MonitorEvaluator, MonitorResult, Where
+from release_captain.runtime.monitors import MonitorEvaluator, MonitorResult, Where, per_target
 from release_captain.runtime.shell import Runner, Running
 from release_captain.runtime.watched_source import WatchedSource
 from release_captain.store import (
@@ -226,24 +226,34 @@ class Dispatcher:
         self.outcomes.put(ChecksDone(step_id=started.step_id, results=tuple(results)))
 
     def _check_alarms(self, stage: str, targets: list[Where]) -> None:
+        """Rule R4: a stage-wide monitor once, a per-target one on each target that runs
+        a version."""
         config = self._stage(stage)
         log = self.pipeline.state_dir / "logs" / "alarms" / f"{stage}.log"
+        monitors = [self._monitor(name) for name in config.block_on_alarm]
+        wide = [m.name for m in monitors if not per_target(m, config)]
+        each = [m.name for m in monitors if per_target(m, config)]
+        whole = Where(stage=config, target="", version=None, onebox=False, commits={})
         results = [
-            MonitorResult(
-                monitor=result.monitor,
-                ok=result.ok,
-                output=f"{stage}/{where.target}: {result.output}",
-            )
+            MonitorResult(monitor=r.monitor, ok=r.ok, output=f"{stage}: {r.output}")
+            for r in self._evaluate(wide, whole, log)
+        ]
+        results += [
+            MonitorResult(monitor=r.monitor, ok=r.ok, output=f"{stage}/{where.target}: {r.output}")
             for where in targets
-            for result in self._evaluate(config.block_on_alarm, where, log)
+            for r in self._evaluate(each, where, log)
         ]
         self.outcomes.put(AlarmsDone(stage=stage, results=tuple(results)))
+
+    def _monitor(self, name: str) -> Monitor:
+        monitor = self.pipeline.monitor(name)
+        assert monitor is not None, name
+        return monitor
 
     def _evaluate(self, names: Sequence[str], where: Where, log: Path) -> list[MonitorResult]:
         results = []
         for name in names:
-            monitor = self.pipeline.monitor(name)
-            assert monitor is not None, name
+            monitor = self._monitor(name)
             try:
                 results.append(self._monitors.evaluate(monitor, where, log=log))
             except Exception as error:  # a failed evaluation is an ALARM

@@ -16,6 +16,7 @@ from msgspec import Struct
 
 from release_captain.config import render_template
 from release_captain.config.model import Monitor, Pipeline, Stage
+from release_captain.config.placeholders import template_fields
 from release_captain.runtime.environment import command_env
 from release_captain.runtime.shell import Runner
 from release_captain.wording import version_name
@@ -38,6 +39,20 @@ class Where(Struct, frozen=True, kw_only=True):
     version: int | None
     onebox: bool
     commits: Mapping[str, str]
+
+
+def per_target(monitor: Monitor, stage: Stage) -> bool:
+    """True when the monitor's text names something of one target — `{target}`,
+    `{onebox}`, or a `{vars.NAME}` whose value differs between the stage's targets — so
+    the alarm gate evaluates it for each target that runs a version; any other monitor
+    is about the stage and is evaluated once, even before its first deployment (R4)."""
+    for field in template_fields(monitor.http or monitor.run or ""):
+        if field in ("target", "onebox"):
+            return True
+        name = field.removeprefix("vars.")
+        if field != name and len({dict(t.vars).get(name) for t in stage.targets}) > 1:
+            return True
+    return False
 
 
 class MonitorEvaluator:

@@ -10,8 +10,6 @@ import json
 import re
 from typing import Any
 
-import pytest
-
 from release_captain.testing import Call
 from tests.service.conftest import MakeService
 from tests.service.kit import Service
@@ -314,13 +312,6 @@ def test_waiting_for_a_monitor_in_alarm(make_service: MakeService) -> None:
     assert (prod["passed"], prod["in_flight"]) == ("v1", None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SPEC R4: a block_on_alarm monitor that names no target is evaluated once for "
-    "the stage 'even before its first deployment'; the loop evaluates block_on_alarm "
-    "monitors only for targets that already run a version (runtime/dispatch.py "
-    "_deployed), so a stage never deployed takes v1 while `errors` is in ALARM",
-)
 def test_a_stage_wide_alarm_holds_even_the_first_deployment(make_service: MakeService) -> None:
     service = make_service(ALARMED, {"errors": 1})
     service.commit("a1")
