@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from msgspec import Struct, field
 
@@ -48,11 +48,30 @@ class Call(Struct):
     cwd: Path
 
 
+#: A scripted answer for a started command that never ends: its process is never heard
+#: of again, as when the engine is killed while it runs.
+NEVER_ENDS = "never ends"
+
+#: What a script maps a command pattern to: an exit code, a callable returning one, or
+#: `NEVER_ENDS`.
+Answer = int | Callable[[Call], int] | Literal["never ends"]
+
+
+class _Unheard:
+    """A started command that never reports its end."""
+
+    def cancel(self) -> None:
+        return None
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return False
+
+
 class ScriptedRunner(Struct):
     """A `Runner` that answers from a script of glob patterns -> exit codes (or a
     callable taking the `Call` and returning one), and refuses anything else."""
 
-    script: dict[str, int | Callable[[Call], int]] = field(default_factory=dict)
+    script: dict[str, Answer] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -70,15 +89,10 @@ class ScriptedRunner(Struct):
         call = Call(command=command, env=dict(env), cwd=cwd)
         with self._lock:
             self.calls.append(call)
-        answer = next(
-            (v for pattern, v in self.script.items() if fnmatch.fnmatchcase(command, pattern)),
-            None,
-        )
-        if answer is None:
-            with self._lock:
-                self.unknown.append(command)
-            raise UnscriptedCommand(f"unscripted command: {command!r}")
-        code = answer(call) if callable(answer) else answer
+        answer = self._answer(command)
+        if answer == NEVER_ENDS:
+            raise UnscriptedCommand(f"{command!r} never ends, so it can only be started")
+        code = answer(call) if callable(answer) else int(answer)
         log.parent.mkdir(parents=True, exist_ok=True)
         with open(log, "a") as handle:
             handle.write(f"$ {command}\n# exited {code}\n")
@@ -95,10 +109,26 @@ class ScriptedRunner(Struct):
         timeout: float,
         log: Path,
         on_end: Callable[[CommandResult], None],
-    ) -> Ended:
-        """Run at once, in the caller's thread (deterministic), and report the end."""
+    ) -> Ended | _Unheard:
+        """Run at once, in the caller's thread (deterministic), and report the end; a
+        command scripted as `NEVER_ENDS` starts and is never heard of again."""
+        if self._answer(command) == NEVER_ENDS:
+            with self._lock:
+                self.calls.append(Call(command=command, env=dict(env), cwd=cwd))
+            return _Unheard()
         on_end(self.run(command, cwd=cwd, env=env, timeout=timeout, log=log))
         return Ended()
+
+    def _answer(self, command: str) -> Answer:
+        answer = next(
+            (v for pattern, v in self.script.items() if fnmatch.fnmatchcase(command, pattern)),
+            None,
+        )
+        if answer is None:
+            with self._lock:
+                self.unknown.append(command)
+            raise UnscriptedCommand(f"unscripted command: {command!r}")
+        return answer
 
     def ran(self, pattern: str) -> list[Call]:
         """The calls whose command matches a glob pattern."""
@@ -206,7 +236,7 @@ def harness(
     folder: Path,
     pipeline_text: str,
     *,
-    script: Mapping[str, int | Callable[[Call], int]] | None = None,
+    script: Mapping[str, Answer] | None = None,
 ) -> Harness:
     """Build a captain over `folder` with a fake clock, scripted runner, fake sources and
     an inline pool; nothing runs in the background."""
