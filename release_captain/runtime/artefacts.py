@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import threading
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
@@ -146,10 +147,31 @@ def _matches(out_dir: Path, pattern: str) -> list[Path]:
         raise ArtefactError(
             f"artefact glob '{pattern}' must be a relative path inside $CAPTAIN_OUT"
         )
-    found = sorted(path for path in out_dir.glob(pattern) if path.is_file())
+    found = sorted(path for path in out_dir.glob(pattern) if _is_artefact(out_dir, path))
     if not found:
         raise ArtefactError(f"build produced no file matching '{pattern}'")
     return found
+
+
+def _is_artefact(out_dir: Path, path: Path) -> bool:
+    """True for a regular file inside `out_dir`, False for a folder (globs match those
+    too); anything else — a symlink, a file reached through a symlinked folder, a fifo —
+    fails the build, so a link can never pull a file from elsewhere into the store."""
+    name = path.relative_to(out_dir).as_posix()
+    mode = path.lstat().st_mode
+    if stat.S_ISLNK(mode):
+        problem = "is a symbolic link"
+    elif not path.resolve().is_relative_to(out_dir.resolve()):
+        problem = "lies behind a symbolic link"
+    elif stat.S_ISDIR(mode):
+        return False
+    elif not stat.S_ISREG(mode):
+        problem = "is not a regular file"
+    else:
+        return True
+    raise ArtefactError(
+        f"artefact {name} {problem}; artefacts must be regular files inside $CAPTAIN_OUT"
+    )
 
 
 def _hash(path: Path) -> tuple[str, int]:
