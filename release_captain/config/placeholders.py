@@ -10,6 +10,7 @@ and rendering never raises, because anything wrong was already reported at load 
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterator
 
 from release_captain.config.model import Vars
@@ -88,9 +89,20 @@ def template_vars(text: str) -> tuple[str, ...]:
 
 
 def render_template(
-    text: str, *, stage: str, target: str, version: str, onebox: bool, vars: Vars
+    text: str,
+    *,
+    stage: str,
+    target: str,
+    version: str,
+    onebox: bool,
+    vars: Vars,
+    quote: bool = False,
 ) -> str:
     """`text` with its placeholders replaced; `{onebox}` becomes `1` or `0`.
+
+    With `quote` (a `run` monitor's command) each value is shell-quoted, so it is one
+    shell word holding exactly its text: a `'`, `$(…)` or a space in a variable is
+    passed as it is, never run. An `http` URL gets the values unquoted.
 
     A placeholder without a value is left as written rather than raising: load-time
     validation already refused such texts, so this only happens with hand-built pipelines.
@@ -107,5 +119,9 @@ def render_template(
         if kind == "text":
             parts.append(value)
         elif kind == "field":
-            parts.append(values.get(value, f"{{{value}}}"))
+            found = values.get(value)
+            if found is None:
+                parts.append(f"{{{value}}}")
+            else:
+                parts.append(shlex.quote(found) if quote else found)
     return "".join(parts)

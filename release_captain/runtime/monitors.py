@@ -3,7 +3,8 @@
 An `http` monitor is a GET of its rendered URL: OK when the status is `expect_status`
 and the answer came within `max_latency`. A `run` monitor is a command: OK when it
 exits 0. Placeholders (`{stage}`, `{target}`, `{version}`, `{onebox}`, `{vars.NAME}`)
-are replaced with pipeline-defined values only, never with text from git.
+are replaced with pipeline-defined values only, never with text from git; in a `run`
+command each value is shell-quoted, so it is one word carrying its text verbatim.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class MonitorEvaluator:
             version=version_name(where.version) if where.version else "",
             onebox=where.onebox,
             vars=target.vars if target else (),
+            quote=monitor.kind != "http",
         )
         if monitor.kind == "http":
             result = self._http(monitor, text)
