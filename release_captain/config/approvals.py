@@ -17,6 +17,9 @@ from release_captain.config.model import Approval, ApprovalKind
 from release_captain.config.reader import Reference, Table, describe, index_path
 
 KINDS: tuple[ApprovalKind, ...] = ("run", "bake", "wait", "manual")
+#: The most evaluations a bake may require of each monitor (a million is already
+#: eleven days of checks a second).
+MAX_CHECKS = 1_000_000
 #: The keys each kind allows besides `name` and the kind's own key.
 KIND_KEYS: dict[ApprovalKind, tuple[str, ...]] = {
     "run": ("timeout",),
@@ -74,7 +77,7 @@ def read_approval(table: Table, refs: list[Reference]) -> Draft | None:
                 duration=table.duration("bake", 0.0),
                 monitors=_bake_monitors(table, refs),
                 interval=table.duration("interval", 30.0, positive=True),
-                min_checks=table.int_("min_checks", 1, minimum=1),
+                min_checks=table.int_("min_checks", 1, minimum=1, maximum=MAX_CHECKS),
             )
         case "wait":
             approval = replace(approval, duration=table.duration("wait", 0.0))

@@ -60,9 +60,10 @@ def read_blocker(table: Table, name: str) -> Blocker | None:
     timezone = table.str_("timezone", "UTC")
     if problem := timezone_problem(timezone):
         table.problem("timezone", problem)
-    if not any(table.raw(key) for key in _KINDS):
-        table.problem(None, "give at least one of holidays, deny or allow")
     table.finish()
+    # A misspelt or broken kind was reported already; saying none is given would repeat it.
+    if len(table.problems) == before and not any(table.raw(key) for key in _KINDS):
+        table.problem(None, "give at least one of holidays, deny or allow")
     if len(table.problems) > before:
         return None
     return Blocker(name=name, holidays=calendar, deny=deny, allow=allow, timezone=timezone)

@@ -19,6 +19,7 @@ from release_captain.config.model import Build, Monitor, Pipeline, Source, Stage
 from release_captain.config.monitors import read_monitors
 from release_captain.config.placeholders import template_vars
 from release_captain.config.reader import (
+    SECTIONS,
     Problems,
     Reference,
     Table,
@@ -28,10 +29,10 @@ from release_captain.config.reader import (
 )
 from release_captain.config.stages import check_unique, expand, read_defaults, read_stage
 
-#: The top-level keys of pipeline.toml.
-SECTIONS = ("pipeline", "sources", "build", "defaults", "stages", "monitors", "blockers")
 # scp-like git addresses (`git@github.com:org/repo.git`) have no scheme but are URLs.
 _SCP_URL = re.compile(r"[\w.+-]+@[\w.-]+:")
+#: The most commands a pipeline may run at once (each is a process and a thread).
+MAX_PARALLEL = 1000
 
 
 def is_url(repo: str) -> bool:
@@ -42,7 +43,8 @@ def is_url(repo: str) -> bool:
 def _read_sources(doc: Table, root: Path, state_dir: Path) -> tuple[Source, ...]:
     tables = doc.tables("sources", shape="an array of tables ([[sources]])")
     if not tables:
-        if tables is not None or "sources" not in doc.data:
+        # Not when it was written as something else: that problem is reported already.
+        if doc.data.get("sources") in (None, []):
             doc.problem("sources", "at least one [[sources]] is required (the repository to build)")
         return ()
     sources: list[Source] = []
@@ -203,10 +205,14 @@ def parse_pipeline(
     doc.known(*SECTIONS)
     doc.finish()
 
-    info = doc.table("pipeline") or Table({}, "pipeline", problems)
+    info = doc.table("pipeline")
+    if info is None:
+        # Absent, its name is missing; of the wrong type, that is the one problem to say.
+        wrong = "pipeline" in doc.data
+        info = Table({}, "pipeline", Problems() if wrong else problems)
     name = info.name()
     state_text = info.str_("state_dir", ".captain")
-    max_parallel = info.int_("max_parallel", 16, minimum=1)
+    max_parallel = info.int_("max_parallel", 16, minimum=1, maximum=MAX_PARALLEL)
     info.finish()
     if state_dir is not None:
         state = Path(state_dir).expanduser().resolve()
@@ -218,7 +224,7 @@ def parse_pipeline(
     refs: list[Reference] = []
     defaults = read_defaults(doc, refs)
     tables = doc.tables("stages", shape="an array of tables ([[stages]])")
-    if not tables and (tables is not None or "stages" not in doc.data):
+    if not tables and doc.data.get("stages") in (None, []):
         doc.problem("stages", "at least one [[stages]] is required")
     specs = [read_stage(table, refs) for table in tables or ()]
     expanded = [item for spec in specs for item in expand(spec, defaults, problems)]

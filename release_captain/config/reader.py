@@ -28,6 +28,8 @@ C = TypeVar("C", bound=str)
 #: Stage, target, monitor, blocker, source and approval names.
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]*")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+#: The top-level keys of pipeline.toml.
+SECTIONS = ("pipeline", "sources", "build", "defaults", "stages", "monitors", "blockers")
 
 
 class Problems:
@@ -311,5 +313,12 @@ class Table:
                 continue
             if misplaced and key in misplaced:
                 self.problem(key, f"unknown key; {misplaced[key]}")
+            elif self.path and key in SECTIONS:
+                # `build = [...]` written below `[[sources]]` lands in that table.
+                self.problem(
+                    key,
+                    f"unknown key; {key} is a top-level key, but written after a [table] "
+                    "header it belongs to that table: move it above the first header",
+                )
             else:
                 self.problem(key, "unknown key" + close_hint(key, self._asked))

@@ -127,7 +127,9 @@ def _names(
 
 def read_settings(table: Table, refs: list[Reference]) -> Settings:
     """The settings a stage or `[defaults]` writes, recording problems and references."""
-    deploy = table.str_("deploy", None)
+    # A deploy written wrong reads as "" rather than None, so a stage that inherits it
+    # is not also told that its deploy is missing.
+    deploy = table.str_("deploy", None if table.raw("deploy") is None else "")
     timeout = table.duration("timeout", None, positive=True)
     rollback = table.bool_("rollback", None)
     promotion = table.choice("promotion", PROMOTIONS, None)
