@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from release_captain.cli.options import ConfigOption, JsonOption, config_path, friendly
+from release_captain.cli.options import (
+    MAX_WAIT_SECONDS,
+    ConfigOption,
+    JsonOption,
+    config_path,
+    finite,
+    friendly,
+)
 
 if TYPE_CHECKING:
     from release_captain.service import Captain, Reply
@@ -141,7 +148,14 @@ def rollback(
         bool, typer.Option("--wait/--no-wait", help="Block until every rollback deploy ended.")
     ] = True,
     timeout: Annotated[
-        float, typer.Option("--timeout", help="Seconds to wait before exiting 4.", min=1)
+        float,
+        typer.Option(
+            "--timeout",
+            help="Seconds to wait before exiting 4.",
+            min=1,
+            max=MAX_WAIT_SECONDS,
+            callback=finite,
+        ),
     ] = 1800,
     as_json: JsonOption = False,
 ) -> None:

@@ -8,10 +8,17 @@ from typing import Annotated
 
 import typer
 
-from release_captain.cli.options import ConfigOption, JsonOption, config_path, friendly
+from release_captain.cli.options import (
+    MAX_LIMIT,
+    ConfigOption,
+    JsonOption,
+    config_path,
+    friendly,
+)
 
 LimitOption = Annotated[
-    int | None, typer.Option("--limit", "-n", min=1, help="Show at most N, the newest.")
+    int | None,
+    typer.Option("--limit", "-n", min=1, max=MAX_LIMIT, help="Show at most N, the newest."),
 ]
 
 

@@ -5,6 +5,7 @@ stderr and its exit code (SPEC §6)."""
 from __future__ import annotations
 
 import functools
+import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +26,20 @@ ConfigOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+#: The largest `--limit` (SQLite takes at most a 64-bit integer; nobody reads a billion).
+MAX_LIMIT = 1_000_000_000
+#: The longest a command waits for something (`rollback --timeout`): 365 days, the
+#: longest duration pipeline.toml accepts.
+MAX_WAIT_SECONDS = 365 * 86400
+
+
+def finite(value: float | None) -> float | None:
+    """An option callback refusing nan and inf, which pass typer's `min=`/`max=` checks
+    (every comparison with nan is false)."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"must be a number, not {value}")
+    return value
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from release_captain.cli import launcher
-from release_captain.cli.options import ConfigOption, config_path, friendly
+from release_captain.cli.options import ConfigOption, config_path, finite, friendly
 
 
 @friendly
@@ -98,7 +98,14 @@ def demo(
     ] = False,
     speed: Annotated[
         float,
-        typer.Option("--speed", help="Scale every bake, wait and bake_after (2 = twice as fast)."),
+        typer.Option(
+            "--speed",
+            help="Scale every bake, wait and bake_after (2 = twice as fast).",
+            # Slower than 1/100 would stretch the demo's bakes past any sensible wait.
+            min=0.01,
+            max=10000,
+            callback=finite,
+        ),
     ] = 1.0,
 ) -> None:
     """The sample service through the reference pipeline, start to finish.
