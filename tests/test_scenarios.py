@@ -210,3 +210,27 @@ def test_a_target_rolled_back_mid_rollout_stays_rolled_back(tmp_path: Path) -> N
     h.advance(600)
     assert stage_states(h, 2)["gamma"] == "rejected"
     assert h.store.views.targets()[("gamma", "us-east-1")][:2] == (1, "rolled_back")
+
+
+def test_a_rerun_after_a_crash_and_every_step_of_a_rollout_get_the_version_before_it(
+    tmp_path: Path,
+) -> None:
+    """SPEC §5 and R10: CAPTAIN_PREVIOUS_VERSION is what the target ran before this
+    rollout began — for its approvals too, and for a deploy run again after a crash
+    (it used to be the version being deployed)."""
+    beta_only = PIPELINE[: PIPELINE.index('[[stages]]\nname = "gamma"')]
+    h = harness(tmp_path, beta_only, script=OK)
+    commit(h, "a1")
+    h.runner.script["deploy"] = NEVER_ENDS  # v2's deploy runs when the engine dies
+    commit(h, "a2")
+    assert h.store.recover(now=h.clock()) == 1
+    h2 = harness(tmp_path, beta_only, script=OK)
+    h2.sources["app"].commit_to("a1")
+    h2.sources["app"].commit_to("a2")
+    h2.settle()
+    assert stage_states(h2, 2)["beta"] == "passed"
+    first, rerun = [c.env for c in h.runner.ran("deploy") + h2.runner.ran("deploy")][-2:]
+    assert (first["CAPTAIN_VERSION"], first["CAPTAIN_PREVIOUS_VERSION"]) == ("v2", "v1")
+    assert (rerun["CAPTAIN_VERSION"], rerun["CAPTAIN_PREVIOUS_VERSION"]) == ("v2", "v1")
+    (approval,) = [c.env for c in h2.runner.ran("integration")]
+    assert approval["CAPTAIN_PREVIOUS_VERSION"] == "v1"

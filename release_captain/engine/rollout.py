@@ -111,9 +111,19 @@ def _next_step(
             version=version,
             step=step,
             reason=reason,
-            previous=state.target(stage.name, target).version,
+            previous=previous_of(stage.name, target, version, state),
         )
     ]
+
+
+def previous_of(stage: str, target: str, version: int, state: State) -> int | None:
+    """What the target ran before this rollout of `version` began: recorded with the
+    rollout's first step, so later steps and re-runs after a crash get the same
+    `CAPTAIN_PREVIOUS_VERSION` (rules R10, §5)."""
+    deployment = state.deployments.get((stage, target, version))
+    if deployment is not None:
+        return deployment.previous
+    return state.target(stage, target).version
 
 
 def _passed(step: StepRecord | None) -> bool:

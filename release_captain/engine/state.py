@@ -87,6 +87,8 @@ class DeploymentRecord(Struct, frozen=True, kw_only=True):
     state: DeploymentState
     started_at: float
     finished_at: float | None = None
+    #: What the target ran before this rollout began (`CAPTAIN_PREVIOUS_VERSION`).
+    previous: int | None = None
 
 
 class TargetRecord(Struct, frozen=True, kw_only=True):

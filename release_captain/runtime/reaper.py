@@ -26,6 +26,12 @@ logger = logging.getLogger(__name__)
 
 #: How often the group of a command being killed is checked for survivors.
 GRACE_POLL = 0.01
+#: How long, after SIGKILL, a group's last processes are waited for before its end is
+#: reported anyway (only a process stuck in the kernel outlives SIGKILL that long).
+KILL_PATIENCE = 10.0
+#: The longest the reaper sleeps at once: a command's deadline may be months away, and
+#: `poll` takes at most ~24.8 days.
+MAX_POLL_WAIT = 3600.0
 #: How often processes are polled where pidfds do not exist (not Linux).
 _FALLBACK_POLL = 0.005
 
@@ -179,7 +185,8 @@ class Reaper:
             moments.append(child.check_at if child.killing else child.deadline)
         if not moments:
             return -1
-        return max(0, int((min(moments) - time.monotonic()) * 1000) + 1)
+        wait = min(min(moments) - time.monotonic(), MAX_POLL_WAIT)
+        return max(0, int(wait * 1000) + 1)
 
     def _advance(self, child: Child, now: float, live: _LiveGroups) -> bool:
         """Move one child on; True once its end can be reported."""
@@ -195,15 +202,16 @@ class Reaper:
             return False
         child.check_at = now + GRACE_POLL
         if child.killed_hard:
-            # Past SIGKILL only a process stuck in the kernel remains: the shell's end is
-            # the end.
-            return child.exited
+            # Its end is reported once the whole group is gone, so what replaces it (a
+            # rollback) never runs beside it; a process stuck in the kernel is waited
+            # for only so long.
+            gone = not live.alive(child.proc.pid) or now >= child.kill_at + KILL_PATIENCE
+            return child.exited and gone
         if child.exited and not live.alive(child.proc.pid):
             return True
         if now >= child.kill_at:
             _signal_group(child.proc.pid, signal.SIGKILL)
             child.killed_hard = True
-            return child.exited
         return False
 
     def _begin_kill(self, child: Child, why: str) -> None:

@@ -44,6 +44,7 @@ from release_captain.runtime.dispatch import (
 from release_captain.runtime.doorbell import Doorbell
 from release_captain.runtime.execution import StepResult
 from release_captain.runtime.git import GitSource
+from release_captain.runtime.leftovers import end_leftovers
 from release_captain.runtime.observation import observe
 from release_captain.runtime.requests import Applied, apply_request, from_queue
 from release_captain.runtime.shell import Runner, ShellRunner
@@ -121,7 +122,7 @@ class Reconciler:
         """Recover what a crash cut off, prepare the sources and start watching them."""
         now = self.clock()
         self.store.append_event("engine.started", now=now, detail=f"pid {os.getpid()}")
-        self.store.recover(now=now)
+        self._recover(now)
         for source in self._sources.values():
             try:
                 source.prepare()
@@ -178,13 +179,28 @@ class Reconciler:
 
     def serve_requests(self) -> None:
         """Apply the queued requests and carry out what they start, to the end, deciding
-        nothing else: a person's rollback when no engine runs."""
+        nothing else: a person's rollback when no engine runs. What a crashed engine
+        left running is ended first, as at any engine's start."""
+        self._recover(self.clock())
         self._apply_requests()
         while self._dispatch.running:
             self._wait(MAX_IDLE_WAIT)
         self._drain()
         self._dispatch.stop()
         self._report()
+
+    def _recover(self, now: float) -> None:
+        """Rule R10: end what is left of the commands a crash cut off (their process
+        groups), then record them interrupted, so they run again alone."""
+        ended = end_leftovers(self.store.views.logs_of_running_commands(), self.pipeline.state_dir)
+        if ended:
+            groups = ", ".join(str(g) for g in sorted(ended))
+            self.store.append_event(
+                "engine.leftovers-ended",
+                now=now,
+                detail=f"ended what a crash left running: process group {groups}",
+            )
+        self.store.recover(now=now)
 
     def sources_changed(self) -> None:
         """Look at the sources on the next pass: what the ref watcher says on a commit

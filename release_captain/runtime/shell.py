@@ -123,6 +123,13 @@ class Ended:
         return True
 
 
+#: What every command's shell does first: write its process group to the log, then
+#: become `/bin/sh -c COMMAND`. Written by the command's own shell before the command
+#: runs, the line survives any crash of the captain, which ends what is left of the
+#: group before the step runs again (rule R10; `runtime.leftovers`).
+ANNOUNCE_GROUP = 'echo "# process group $$"; exec /bin/sh -c "$1"'
+
+
 class ShellRunner:
     """Runs commands under `/bin/sh -c`, each in its own process group.
 
@@ -153,7 +160,7 @@ class ShellRunner:
             started = time.monotonic()
             try:
                 proc = subprocess.Popen(
-                    ["/bin/sh", "-c", command],
+                    ["/bin/sh", "-c", ANNOUNCE_GROUP, "/bin/sh", command],
                     cwd=cwd,
                     env=dict(env),
                     stdin=subprocess.DEVNULL,

@@ -212,8 +212,8 @@ def _deployments(
 ) -> dict[tuple[str, str, int], DeploymentRecord]:
     found: dict[tuple[str, str, int], DeploymentRecord] = {}
     for stage, version in in_flight:
-        for target, state, started, finished in db.conn.execute(
-            "SELECT target, state, started_at, finished_at FROM deployments "
+        for target, state, started, finished, previous in db.conn.execute(
+            "SELECT target, state, started_at, finished_at, previous_version FROM deployments "
             "WHERE stage = ? AND version = ?",
             (stage, version),
         ):
@@ -224,6 +224,7 @@ def _deployments(
                 state=state,
                 started_at=started,
                 finished_at=finished,
+                previous=previous,
             )
     return found
 

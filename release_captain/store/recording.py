@@ -129,9 +129,10 @@ class DecisionRecorder:
         step = decision.step
         key = (decision.stage, decision.target, decision.version)
         db.execute(
-            "INSERT OR IGNORE INTO deployments (stage, target, version, state, started_at) "
-            "VALUES (?, ?, ?, 'running', ?)",
-            (*key, now),
+            "INSERT OR IGNORE INTO deployments "
+            "(stage, target, version, state, started_at, previous_version) "
+            "VALUES (?, ?, ?, 'running', ?, ?)",
+            (*key, now, decision.previous),
         )
         attempt = (
             1

@@ -37,3 +37,10 @@ def last_good_is_computed(db: Database) -> None:
     (one rule for R7, R8 and status), so the recorded copy goes. `transform` rebuilds
     the table, which works on every SQLite, unlike `ALTER TABLE … DROP COLUMN` (3.35+)."""
     db.table("targets").transform(drop={"last_good"})
+
+
+@migrations(name="0004_previous_version_of_a_rollout")
+def previous_version_of_a_rollout(db: Database) -> None:
+    """What a target ran before each rollout began (CAPTAIN_PREVIOUS_VERSION)."""
+    for statement in STATEMENTS["0004_previous_version_of_a_rollout"]:
+        db.execute(statement)

@@ -166,16 +166,24 @@ _INDEXES_V2 = [
     "CREATE INDEX steps_state_kind ON steps (state, kind)",
 ]
 
+_PREVIOUS_V4 = [
+    # What a target ran before a rollout began, so every step of it, a re-run after a
+    # crash included, gets the same CAPTAIN_PREVIOUS_VERSION (rule R10).
+    "ALTER TABLE deployments ADD COLUMN previous_version INTEGER",
+]
+
 #: The statements of the migrations that are plain SQL, by name.
 STATEMENTS: dict[str, tuple[str, ...]] = {
     "0001_initial": tuple(_TABLES_V1),
     "0002_indexes_for_current_state": tuple(_INDEXES_V2),
+    "0004_previous_version_of_a_rollout": tuple(_PREVIOUS_V4),
 }
 #: Every migration's name, in the order they apply.
 MIGRATIONS = (
     "0001_initial",
     "0002_indexes_for_current_state",
     "0003_last_good_is_computed",
+    "0004_previous_version_of_a_rollout",
 )
 #: The schema version this code writes: how many migrations it knows. A database with
 #: a migration it does not know was written by a newer captain and is refused.

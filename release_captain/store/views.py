@@ -3,6 +3,8 @@ read with indexed queries, so the CLI and the TUI stay fast on long histories.""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from msgspec import Struct
 
 from release_captain.store.database import Database
@@ -234,3 +236,13 @@ class Views:
                 f"SELECT id, state, detail FROM steps WHERE id IN ({marks})", ids
             )
         }
+
+    def logs_of_running_commands(self) -> list[Path]:
+        """The logs of every step and build recorded as running a command: what a crash
+        may have left running (rule R10)."""
+        rows = self._conn.execute(
+            "SELECT log FROM steps WHERE state = 'running' "
+            "AND kind IN ('deploy', 'run', 'rollback', 'bake') "
+            "UNION ALL SELECT build_log FROM versions WHERE build = 'building'"
+        ).fetchall()
+        return [Path(log) for (log,) in rows if log]

@@ -47,10 +47,22 @@ onebox = { approvals = [{ name = "smoke", run = "sleep 0.05" }] }
 approvals = [{ name = "settle", wait = "300ms" }]
 """
 
+# Safe to re-run, not to run twice at once: it notes any run that starts while another
+# still runs on the same target (a crash leaves its deploy running: the next engine must
+# end it before running the step again, rule R10).
 DEPLOY = """
-sleep 0.1
 mkdir -p running
+mark="running/$CAPTAIN_STAGE-$CAPTAIN_TARGET.pid"
+other=$(cat "$mark" 2>/dev/null)
+# alive and not a zombie (an orphan waits for init to reap it, and kill -0 still works)
+if [ -n "$other" ] && [ -r "/proc/$other/stat" ] && ! grep -q ') [ZX] ' "/proc/$other/stat"
+then
+    echo "$CAPTAIN_STAGE/$CAPTAIN_TARGET $CAPTAIN_VERSION" >> overlaps
+fi
+echo $$ > "$mark"
+sleep 0.6
 cp "$CAPTAIN_ARTEFACTS/app.txt" "running/$CAPTAIN_STAGE-$CAPTAIN_TARGET-$CAPTAIN_ONEBOX"
+rm -f "$mark"
 """
 
 
@@ -85,6 +97,8 @@ def run_crash_test(project: Project, *, kills: int, commits: int, seed: int) -> 
 
 
 def check_consistency(project: Project, *, newest_content: str) -> None:
+    overlaps = project.root / "overlaps"
+    assert not overlaps.exists(), f"deploys ran twice at once: {overlaps.read_text()}"
     state = project.root / ".captain"
     db = sqlite3.connect(state / "state.db")
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -131,6 +145,8 @@ def check_consistency(project: Project, *, newest_content: str) -> None:
     ids = [e["id"] for e in history]
     assert ids == list(range(ids[0], ids[0] + len(ids))), "history has gaps or reorders"
     assert any(e["kind"] == "step.interrupted" for e in history), "no kill landed mid-step"
+    rejected = [e for e in history if e["kind"] == "stage.rejected"]
+    assert not rejected, f"a crash made a good version fail: {rejected}"
 
 
 def test_thirty_kills_lose_nothing(project: Project) -> None:

@@ -4,6 +4,7 @@ process of the group behind, and a normal exit that leaves a started service alo
 from __future__ import annotations
 
 import os
+import re
 import signal
 import threading
 import time
@@ -93,10 +94,13 @@ def test_exit_codes_and_the_log(tmp_path: Path) -> None:
     assert (ok.ok, ok.exit_code, ok.describe()) == (True, 0, "exited 0")
     assert (failed.ok, failed.exit_code, failed.describe()) == (False, 3, "exited 3")
     lines = (tmp_path / "logs" / "step.log").read_text().splitlines()
-    assert lines[:3] == ["$ echo hello; echo oops >&2", "hello", "oops"]
-    assert lines[3].startswith("# exited 0 after ")
-    assert lines[4] == "$ exit 3"
-    assert lines[5].startswith("# exited 3 after ")
+    assert lines[0] == "$ echo hello; echo oops >&2"
+    assert re.fullmatch(r"# process group \d+", lines[1])  # before the command runs
+    assert lines[2:4] == ["hello", "oops"]
+    assert lines[4].startswith("# exited 0 after ")
+    assert lines[5] == "$ exit 3"
+    assert re.fullmatch(r"# process group \d+", lines[6])
+    assert lines[7].startswith("# exited 3 after ")
 
 
 def test_runs_in_cwd_with_env_and_no_stdin(tmp_path: Path) -> None:
@@ -107,7 +111,7 @@ def test_runs_in_cwd_with_env_and_no_stdin(tmp_path: Path) -> None:
     )
     assert result.ok
     lines = result.log.read_text().splitlines()
-    assert lines[1:4] == [str(tmp_path), "hi there", "read done"]
+    assert lines[2:5] == [str(tmp_path), "hi there", "read done"]
 
 
 def test_timeout_kills_children_and_grandchildren(tmp_path: Path) -> None:
@@ -297,3 +301,13 @@ def test_without_pidfds_commands_are_still_waited_for_and_timed_out(
     cut = run(tmp_path, f"echo $$ > {pidfile}; sleep 30 & wait", timeout=0.3)
     assert cut.timed_out
     assert not group_has_live_process(read_pid(pidfile))
+
+
+def test_a_month_long_timeout_neither_kills_the_reaper_nor_hangs(tmp_path: Path) -> None:
+    """Issue 12: a timeout past ~24.8 days overflowed poll() and killed the reaper
+    thread, so the engine hung on the next command. Any duration validate accepts works."""
+    started = time.monotonic()
+    month = run(tmp_path, "sleep 0.1", timeout=30 * 86400.0)
+    after = run(tmp_path, "true", timeout=5.0)
+    assert month.ok and after.ok
+    assert time.monotonic() - started < 5

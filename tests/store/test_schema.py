@@ -59,8 +59,8 @@ def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
 
 
 def test_the_schema_version_counts_the_migrations() -> None:
-    assert SCHEMA_VERSION == len(MIGRATIONS) == 3
-    assert MIGRATIONS[-1] == "0003_last_good_is_computed"
+    assert SCHEMA_VERSION == len(MIGRATIONS) == 4
+    assert MIGRATIONS[-1] == "0004_previous_version_of_a_rollout"
 
 
 def test_the_migration_names_read_without_sqlite_utils_are_the_registered_ones() -> None:
