@@ -125,6 +125,8 @@ def logs(
     ] = False,
 ) -> None:
     """The output of the deploy and approval steps of VERSION on STAGE/TARGET."""
+    import sys
+
     captain = _captain(config)
     views = captain.logs(version, where)
     for view in views:
@@ -132,7 +134,10 @@ def logs(
         label = ("onebox " if step.onebox else "") + step.name
         attempt = f" (attempt {step.attempt})" if step.attempt > 1 else ""
         typer.secho(f"==> {label}{attempt}: {step.state} {step.detail}", bold=True)
-        typer.echo(view.text, nl=False)
+        sys.stdout.flush()
+        for chunk in view.chunks():  # streamed: a 200 MB log never sits in memory
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.buffer.flush()
     last = views[-1]
     if follow and last.step.state == "running":
 

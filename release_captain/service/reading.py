@@ -196,15 +196,12 @@ def where_of(pipeline: Pipeline, store: Store, number: int, status: StatusView) 
 
 
 def logs_of(store: Store, number: int, stage: str, target: str) -> list[LogView]:
-    """The output of every deploy and approval step of a version on one target."""
-    views: list[LogView] = []
-    for step in store.views.steps(stage=stage, target=target, version=number):
-        path = Path(step.log)
-        try:
-            text = path.read_text(errors="replace")
-        except OSError:
-            text = ""
-        views.append(LogView(step=step, path=path, text=text))
+    """Where the output of every deploy and approval step of a version on one target
+    is; the callers stream it (`LogView.chunks`) or read its end (`LogView.text`)."""
+    views = [
+        LogView(step=step, path=Path(step.log))
+        for step in store.views.steps(stage=stage, target=target, version=number)
+    ]
     if not views:
         raise StateConflict(f"{version_name(number)} has not run on {stage}/{target}")
     return views

@@ -4,6 +4,7 @@ defined once, for the CLI, the TUI and the tests alike."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -114,16 +115,46 @@ class StatusView(Struct, frozen=True, kw_only=True):
         }
 
 
+#: How much of a log's end `LogView.text` holds: a screen shows no more.
+LOG_TAIL = 1024 * 1024
+_CHUNK = 256 * 1024
+
+
 class LogView(Struct, frozen=True, kw_only=True):
-    """One step's log, for `captain logs`."""
+    """One step's log, for `captain logs`: where it is, never its whole text in memory
+    (a log may be hundreds of megabytes)."""
 
     step: StepRow
     path: Path
-    text: str
 
-    def __repr__(self) -> str:
-        # The text may be megabytes: a debugger or a log line needs only where it is.
-        return f"LogView(step={self.step!r}, path={self.path!r}, text=<{len(self.text)} chars>)"
+    def chunks(self) -> Iterator[bytes]:
+        """The log's bytes as they are, a bounded chunk at a time; none if it is missing."""
+        try:
+            handle = open(self.path, "rb")  # noqa: SIM115 - closed below
+        except OSError:
+            return
+        with handle:
+            while chunk := handle.read(_CHUNK):
+                yield chunk
+
+    @property
+    def text(self) -> str:
+        """The last `LOG_TAIL` bytes of the log as text (from a line start, after a note
+        of what was left out), for screens that show a log whole."""
+        try:
+            with open(self.path, "rb") as handle:
+                size = handle.seek(0, 2)
+                start = max(0, size - LOG_TAIL)
+                handle.seek(start)
+                data = handle.read(LOG_TAIL)
+        except OSError:
+            return ""
+        if start == 0:
+            return data.decode(errors="replace")
+        newline = data.find(b"\n")
+        skipped = start + newline + 1 if newline >= 0 else start
+        rest = data[newline + 1 :] if newline >= 0 else data
+        return f"… ({skipped:,} bytes not shown)\n" + rest.decode(errors="replace")
 
 
 class BlockerView(Struct, frozen=True, kw_only=True):
