@@ -3,7 +3,9 @@ clear sentence for each way it can fail (unwritable folder, locked, corrupt)."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import os
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -35,6 +37,36 @@ class Database:
         ]
 
 
+#: What the captain creates in a state directory is its owner's only (SPEC R10): folders
+#: 0700, files 0600, given at creation (never by a process-wide umask, which the user's
+#: commands would inherit).
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+
+
+def private_dir(path: Path) -> Path:
+    """Make `path` and any missing parents as folders only their owner can use."""
+    missing: list[Path] = []
+    here = path
+    while not here.is_dir():
+        missing.append(here)
+        if here.parent == here:
+            break
+        here = here.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=PRIVATE_DIR, exist_ok=True)
+    return path
+
+
+def private_file(path: Path, flags: int = os.O_WRONLY | os.O_APPEND) -> int:
+    """Open `path` (made, 0600, in a private folder if missing): a descriptor."""
+    try:
+        return os.open(path, flags | os.O_CREAT, PRIVATE_FILE)
+    except FileNotFoundError:
+        private_dir(path.parent)
+        return os.open(path, flags | os.O_CREAT, PRIVATE_FILE)
+
+
 class StoreError(CaptainError):
     """The state directory or its database cannot be used as it is."""
 
@@ -43,32 +75,54 @@ class StoreError(CaptainError):
 
 def open_database(state_dir: Path, *, timeout: float = 10.0) -> Database:
     """Open (creating and migrating when needed) `state_dir/state.db`."""
+    path = state_dir / "state.db"
     try:
-        state_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(state_dir)
+        private_dir(state_dir / "logs")  # the steps' logs go there (`Store.logs`)
+        if not path.exists():
+            # Made empty, 0600: SQLite gives the -wal and -shm files the same mode.
+            os.close(private_file(path, os.O_RDWR))
     except OSError as error:
         raise StoreError(
             f"cannot create the state directory {state_dir}: {error.strerror or error}"
         ) from None
-    path = state_dir / "state.db"
+    # A new database is switched to WAL and given its schema under the schema lock: a
+    # second opener switching it meanwhile would void the first one's snapshot, and
+    # SQLite fails that write at once rather than waiting.
+    new = not path.exists() or path.stat().st_size == 0
     try:
-        conn = sqlite3.connect(
-            str(path), timeout=timeout, check_same_thread=False, isolation_level=None
-        )
-        _use_wal(conn, timeout)
-        conn.execute("PRAGMA synchronous=NORMAL")
-        db = Database(conn, path)
-        try:
-            if not _migrate(db, state_dir, path):
-                # Reads need no check (they say so if they meet damage); the first
-                # write transaction checks the file first (`transaction`).
-                conn.execute("PRAGMA query_only=ON")
-                db.checked = False
-        except BaseException:
-            conn.close()
-            raise
+        with _schema_lock(state_dir) if new else contextlib.nullcontext():
+            db = _open(path, state_dir, timeout, locked=new)
     except sqlite3.DatabaseError as error:
         raise _explain(error, path) from None
     return db
+
+
+def _open(path: Path, state_dir: Path, timeout: float, *, locked: bool) -> Database:
+    conn = sqlite3.connect(
+        str(path), timeout=timeout, check_same_thread=False, isolation_level=None
+    )
+    try:
+        _use_wal(conn, timeout)
+        conn.execute("PRAGMA synchronous=NORMAL")
+        db = Database(conn, path)
+        if not _migrate(db, state_dir, path, locked=locked):
+            # Reads need no check (they say so if they meet damage); the first write
+            # transaction checks the file first (`transaction`).
+            conn.execute("PRAGMA query_only=ON")
+            db.checked = False
+    except BaseException:
+        conn.close()
+        raise
+    return db
+
+
+@contextlib.contextmanager
+def _schema_lock(state_dir: Path) -> Iterator[None]:
+    """The file lock under which one process at a time creates or migrates the schema."""
+    with os.fdopen(private_file(state_dir / ".migrate.lock", os.O_WRONLY), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def ensure_intact(db: Database) -> None:
@@ -114,15 +168,14 @@ def _use_wal(conn: sqlite3.Connection, timeout: float) -> None:
             time.sleep(0.01)
 
 
-def _migrate(db: Database, state_dir: Path, path: Path) -> bool:
+def _migrate(db: Database, state_dir: Path, path: Path, *, locked: bool = False) -> bool:
     """Create or migrate the database with sqlite-utils' `Migrations`, under a file lock
     so two processes never race; refuse a database written by a newer captain, and one
     that fails its integrity check. True when it wrote (so the file was checked)."""
     # A plain read first: sqlite-utils is imported only when something is pending.
     if _up_to_date(db, path):
         return False
-    with open(state_dir / ".migrate.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with contextlib.nullcontext() if locked else _schema_lock(state_dir):
         if _up_to_date(db, path):
             return False
         if db.table_names():  # an older schema: check it before migrating it
