@@ -19,11 +19,14 @@ from typing import TYPE_CHECKING
 from msgspec import Struct
 
 from release_captain.errors import CaptainError
+from release_captain.store.database import private_dir
 
 if TYPE_CHECKING:
     import hashlib
 
 _CHUNK = 1024 * 1024
+#: Stored bytes are read-only, and their owner's only (SPEC R10).
+STORED_MODE = 0o400
 
 
 class StoredArtefact(Struct, frozen=True, kw_only=True):
@@ -74,21 +77,20 @@ class ArtefactStore:
         atomic rename, so a deployment of the same version already reading the folder
         never sees a file vanish; anything else found in the folder is removed.
         """
-        folder = self.root / "versions" / version
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = private_dir(self.root / "versions" / version)
         sources = [(artefact, self._verified(version, artefact)) for artefact in artefacts]
         wanted: set[Path] = set()
         for artefact, stored in sources:
             dest = folder / _safe_name(artefact.name)
             wanted.add(dest)
-            dest.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(dest.parent)
             temp = dest.with_name(f".{dest.name}.{os.getpid()}-{threading.get_ident()}.tmp")
             temp.unlink(missing_ok=True)
             try:
                 os.link(stored, temp)
             except OSError:  # another file system, or links not allowed: copy instead
                 shutil.copyfile(stored, temp)
-                os.chmod(temp, 0o444)
+                os.chmod(temp, STORED_MODE)
             os.replace(temp, dest)
         _remove_others(folder, wanted)
         return folder
@@ -101,7 +103,7 @@ class ArtefactStore:
         dest = folder / path.name
         if dest.is_file() and _hash(dest)[0] == digest:
             return StoredArtefact(name=name, sha256=digest, size=size)
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)
         import tempfile  # here, not at start-up: most engine starts store nothing
 
         handle, temp_name = tempfile.mkstemp(dir=folder, prefix=".incoming-")
@@ -119,7 +121,7 @@ class ArtefactStore:
                     f"artefact {name} changed while it was being stored: expected sha256 "
                     f"{_short(digest)}, copied {_short(copied.hexdigest())}"
                 )
-            os.chmod(temp, 0o444)
+            os.chmod(temp, STORED_MODE)
             os.replace(temp, dest)
         except BaseException:
             temp.unlink(missing_ok=True)

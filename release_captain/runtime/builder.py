@@ -26,6 +26,7 @@ from release_captain.runtime.artefacts import ArtefactStore, StoredArtefact
 from release_captain.runtime.environment import command_env
 from release_captain.runtime.shell import Runner
 from release_captain.runtime.watched_source import WatchedSource
+from release_captain.store.database import PRIVATE_DIR, private_dir, private_file
 
 
 class BuildOutcome(Struct, frozen=True, kw_only=True):
@@ -68,6 +69,7 @@ class Builder:
         work = self._pipeline.state_dir / "worktrees" / version
         try:
             _remove(work)
+            private_dir(work)
             return self._build(work, version, commits, log, extra_env, cancel)
         except CaptainError as error:
             return self._failed(log, str(error))
@@ -97,7 +99,7 @@ class Builder:
             checkouts[source.name] = dest
         # A source may be called `out`; the output folder then steps aside.
         out = work / ("out" if "out" not in checkouts else ".out")
-        out.mkdir(parents=True)
+        out.mkdir(mode=PRIVATE_DIR)
         env = command_env(
             self._base_env,
             pipeline=pipeline.name,
@@ -144,8 +146,7 @@ def _built(stored: list[StoredArtefact]) -> str:
 
 
 def _note(log: Path, line: str) -> None:
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "a", encoding="utf-8") as handle:
+    with os.fdopen(private_file(log), "a", encoding="utf-8") as handle:
         handle.write(line + "\n")
 
 

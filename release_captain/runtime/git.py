@@ -25,6 +25,7 @@ from release_captain.runtime.git_command import (
     text_of,
 )
 from release_captain.runtime.watched_source import Change, CommitInfo
+from release_captain.store.database import private_dir
 
 _REVISION = re.compile(r"^[0-9a-fA-F]{4,64}$")
 #: `git log` fields: sha, author name, author email, commit time, raw message.
@@ -159,7 +160,7 @@ class GitSource:
         self._check_revision(sha)
         if dest.exists() and any(dest.iterdir()):
             raise self._error(f"cannot check out into {dest}: the folder is not empty")
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(dest.parent)
         try:
             self._git(
                 "clone",
@@ -294,7 +295,7 @@ class GitSource:
     def _clone_mirror(self, path: Path) -> None:
         if path.exists() and any(path.iterdir()):
             raise self._error(f"{path} exists but is not a git mirror; remove it to clone again")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         # Clone beside it and rename, so a clone cut off halfway never looks like a mirror.
         temp = path.with_name(f".{path.name}.cloning-{os.getpid()}")
         shutil.rmtree(temp, ignore_errors=True)
@@ -303,6 +304,9 @@ class GitSource:
                 "clone",
                 "--mirror",
                 "--quiet",
+                # objects and packs owner-only (SPEC R10); the folder of mirrors is 0700
+                "--config",
+                "core.sharedRepository=0600",
                 self.source.repo,
                 str(temp),
                 doing=f"cloning {redact(self.source.repo)}",

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO
 
 from release_captain.errors import StateConflict
+from release_captain.store.database import private_file
 
 
 class EngineLock:
@@ -24,8 +25,7 @@ class EngineLock:
 
     def acquire(self) -> None:
         """Take the lock, or raise StateConflict naming the process that holds it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+")  # noqa: SIM115 - held for the engine's lifetime
+        handle = os.fdopen(private_file(self.path, os.O_RDWR), "r+")  # held while it runs
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -9,6 +9,7 @@ command each value is shell-quoted, so it is one word carrying its text verbatim
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,6 +21,7 @@ from release_captain.config.model import Monitor, Pipeline, Stage
 from release_captain.config.placeholders import template_fields
 from release_captain.runtime.environment import command_env
 from release_captain.runtime.shell import Runner
+from release_captain.store.database import private_file
 from release_captain.wording import version_name
 
 
@@ -129,7 +131,8 @@ class MonitorEvaluator:
             onebox=where.onebox,
             vars=target.vars if target else (),
         )
-        start = log.stat().st_size if log.exists() else 0
+        os.close(private_file(log))  # made 0600 here; the runner appends to it
+        start = log.stat().st_size
         result = self._runner.run(
             command, cwd=self._pipeline.root, env=env, timeout=monitor.timeout, log=log
         )
@@ -140,8 +143,7 @@ class MonitorEvaluator:
 
 
 def _append(log: Path, line: str) -> None:
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "a") as handle:
+    with os.fdopen(private_file(log), "a") as handle:
         handle.write(line + "\n")
 
 

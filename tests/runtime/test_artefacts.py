@@ -35,7 +35,7 @@ def test_collect_stores_each_file_once_read_only(tmp_path: Path, out: Path) -> N
     ]
     path = store.root / digest / "app-1.0.whl"
     assert path.read_bytes() == b"wheel bytes"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o444
+    assert stat.S_IMODE(path.stat().st_mode) == 0o400  # read-only, its owner's only (SPEC R10)
     # Collecting the same bytes again reuses what is stored.
     assert store.collect(out, ["*.whl"]) == stored[:1]
     assert not list(store.root.rglob(".incoming-*"))
