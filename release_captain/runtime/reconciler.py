@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import queue
 import threading
-import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 
@@ -49,6 +48,7 @@ from release_captain.runtime.observation import observe
 from release_captain.runtime.requests import Applied, apply_request, from_queue
 from release_captain.runtime.shell import Runner, ShellRunner
 from release_captain.runtime.source_polling import SourcePoller
+from release_captain.runtime.steady_clock import SteadyClock
 from release_captain.runtime.watched_source import WatchedSource
 from release_captain.runtime.watcher import RefWatcher
 from release_captain.store import ArtefactRow, Event, Store
@@ -76,7 +76,7 @@ class Reconciler:
         store: Store,
         *,
         runner: Runner | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
         sources: Mapping[str, WatchedSource] | None = None,
         pool: Executor | None = None,
         base_env: Mapping[str, str] | None = None,
@@ -85,7 +85,9 @@ class Reconciler:
     ) -> None:
         self.pipeline = pipeline
         self.store = store
-        self.clock = clock
+        #: The engine's time: monotonic once started, so a wall-clock jump neither
+        #: ends a bake early nor holds a wait (rule R10).
+        self.clock = clock or SteadyClock()
         self._sources: dict[str, WatchedSource] = (
             dict(sources)
             if sources is not None
@@ -107,7 +109,7 @@ class Reconciler:
             pipeline,
             store,
             self._sources,
-            clock,
+            self.clock,
             submit=self._dispatch.submit,
             fetched=lambda: self._queue.put(Wake()),
         )

@@ -66,12 +66,16 @@ class Captain:
         self,
         pipeline: Pipeline,
         *,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
         store: Store | None = None,
         runner: Runner | None = None,
     ) -> None:
         self.pipeline = pipeline
-        self.clock = clock
+        #: The time reads are made at (status's countdowns, recorded requests).
+        self.clock = clock or time.time
+        #: The engine's clock when one was given (tests); else the loop keeps its own
+        #: steady clock, immune to wall-clock jumps.
+        self._engine_clock = clock
         self._store = store
         #: What runs commands when this process runs them (a scripted fake in tests).
         self._runner = runner
@@ -125,7 +129,7 @@ class Captain:
         return Reconciler(
             self.pipeline,
             store,
-            clock=self.clock,
+            clock=self._engine_clock,
             on_event=on_event,
             runner=self._runner,
             watch=watch,
