@@ -64,6 +64,7 @@ def run_git(
             capture_output=True,
             timeout=timeout,
             check=False,
+            umask=0o077,  # mirrors and checkouts live in the state directory: owner only
         )
     except subprocess.TimeoutExpired:
         raise error(f"{doing} took longer than {timeout:g}s") from None

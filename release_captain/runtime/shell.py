@@ -9,6 +9,7 @@ seam is the `Runner` protocol, so the loop can run on a scripted fake in tests.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import threading
@@ -20,6 +21,7 @@ from typing import BinaryIO, Protocol
 from msgspec import Struct
 
 from release_captain.runtime.reaper import Child, Ending, reaper
+from release_captain.store.database import private_file
 
 #: How often `run` looks at its cancel event.
 _CANCEL_POLL = 0.05
@@ -218,8 +220,7 @@ class ShellRunner:
     ) -> CommandResult:
         """Run `command` to its end, its timeout, or until `cancel` is set."""
         if cancel is not None and cancel.is_set():
-            log.parent.mkdir(parents=True, exist_ok=True)
-            with open(log, "ab", buffering=0) as out:
+            with _open_log(log) as out:
                 out.write(f"$ {command}\n# cancelled before it started\n".encode())
             return CommandResult(
                 exit_code=None,
@@ -246,13 +247,9 @@ class ShellRunner:
 
 
 def _open_log(log: Path) -> BinaryIO:
-    """The log opened for appending; its folder is made only when missing (the second
-    step of a target finds it there)."""
-    try:
-        return open(log, "ab", buffering=0)  # the caller closes it
-    except FileNotFoundError:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        return open(log, "ab", buffering=0)  # the caller closes it
+    """The log opened for appending, its owner's only (0600, in 0700 folders made only
+    when missing: the second step of a target finds them there)."""
+    return os.fdopen(private_file(log), "ab", buffering=0)  # the caller closes it
 
 
 def _result(ending: Ending, log: Path, timeout: float) -> CommandResult:

@@ -105,11 +105,6 @@ def test_the_wal_files_and_later_commands_keep_the_modes(project: Path) -> None:
     assert [e for e in _open_to_others(state) if not _is_step_log(e)] == []
 
 
-@pytest.mark.xfail(
-    reason="deploy and approval logs are opened by runtime/shell.py and execution.py "
-    "with the process umask; they need a 0600 open there (issue 12)",
-    strict=False,
-)
 def test_step_logs_are_owners_only_too(project: Path) -> None:
     assert _open_to_others(project / ".captain") == []
 
@@ -132,12 +127,12 @@ def test_a_url_sources_mirror_is_its_owners_only(tmp_path: Path) -> None:
     finally:
         os.umask(old)
         source.close()
-    # The folder of mirrors is its owner's only, so nothing in it is reachable by others;
-    # git itself writes some of a mirror's files with the process umask (git_command.py
-    # would have to run git with umask 077 for those).
+    # git runs with umask 077, so every file and folder of the mirror is its owner's only
+    # (config, HEAD, refs and FETCH_HEAD too, not only the objects).
     assert stat.S_IMODE((state / "mirrors").stat().st_mode) == 0o700
-    packs = [p for p in (mirror / "objects").rglob("*") if p.is_file()]
-    assert packs and not [p for p in packs if p.stat().st_mode & 0o077]
+    found = list(mirror.rglob("*"))
+    assert (mirror / "config") in found and (mirror / "HEAD") in found
+    assert [p for p in found if p.stat().st_mode & 0o077] == []
 
 
 def test_the_wal_and_shm_files_are_owners_only(tmp_path: Path) -> None:
