@@ -51,11 +51,14 @@ from release_captain.runtime.source_polling import SourcePoller
 from release_captain.runtime.steady_clock import SteadyClock
 from release_captain.runtime.watched_source import WatchedSource
 from release_captain.runtime.watcher import RefWatcher
-from release_captain.store import ArtefactRow, Event, Store
+from release_captain.store import ArtefactRow, Event, Store, StoreUnavailable
 
 #: The longest the loop waits without a pass, so requests from other processes are
 #: applied within a second (rule R11).
 MAX_IDLE_WAIT = 0.5
+#: How long the loop first holds when it cannot write its database, and at most.
+FIRST_HOLD = 0.5
+MAX_HOLD = 30.0
 #: A guard against a decision that does not change the state it was decided from.
 MAX_PASSES_PER_TICK = 10_000
 
@@ -117,6 +120,10 @@ class Reconciler:
         self._watcher: RefWatcher | None = None
         self._doorbell: Doorbell | None = None
         self._watch = watch
+        #: Outcomes a failed write could not record yet.
+        self._unrecorded: list[Ended] = []
+        #: Seconds the loop last held for its database (0 while it writes).
+        self._holding = 0.0
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -172,12 +179,39 @@ class Reconciler:
         self.start()
         try:
             while not stop.is_set():
-                outcome = self.tick()
-                if until_idle and self.idle(outcome) and not self._poller.detect_now():
-                    break
-                self._wait(self._timeout(outcome))
+                try:
+                    outcome = self.tick()
+                    self._resume()
+                    if until_idle and self.idle(outcome) and not self._poller.detect_now():
+                        break
+                    self._wait(self._timeout(outcome))
+                except StoreUnavailable as fault:
+                    self._hold(fault, stop)
         finally:
             self.stop()
+
+    def _hold(self, fault: StoreUnavailable, stop: threading.Event) -> None:
+        """Rule R10: the captain's own fault (its database locked by another program, a
+        full disk) never fails a version. Nothing it could not record was acted on;
+        what ran meanwhile stays queued; it says what is wrong and tries again, waiting
+        longer each time (up to `MAX_HOLD`), while the commands it started run on."""
+        self._holding = min(MAX_HOLD, self._holding * 2 or FIRST_HOLD)
+        self._on_event(
+            Event(
+                id=0,
+                at=self.clock(),
+                kind="engine.holding",
+                detail=f"{fault}; nothing is lost, trying again in {self._holding:g}s",
+            )
+        )
+        stop.wait(self._holding)
+
+    def _resume(self) -> None:
+        if self._holding:
+            self._holding = 0.0
+            self._on_event(
+                Event(id=0, at=self.clock(), kind="engine.resumed", detail="writing again")
+            )
 
     def serve_requests(self) -> None:
         """Apply the queued requests and carry out what they start, to the end, deciding
@@ -254,8 +288,11 @@ class Reconciler:
 
     def _drain(self, first: Ended | None = None) -> None:
         """Record every outcome waiting in the queue, in one transaction (steps that end
-        together are written together)."""
-        items = [] if first is None else [first]
+        together are written together). Outcomes a write could not record are kept, in
+        order, and recorded first next time."""
+        items, self._unrecorded = self._unrecorded, []
+        if first is not None:
+            items.append(first)
         while True:
             try:
                 items.append(self._queue.get_nowait())
@@ -263,9 +300,13 @@ class Reconciler:
                 break
         if not items:
             return
-        with self.store.write():
-            for item in items:
-                self._record(item)
+        try:
+            with self.store.write():
+                for item in items:
+                    self._record(item)
+        except StoreUnavailable:
+            self._unrecorded = items
+            raise
 
     def _record(self, item: Ended) -> None:
         now = self.clock()
@@ -316,6 +357,8 @@ class Reconciler:
                     self.store.requests.settle(
                         queued.id, ok=True, result=applied.result(), now=self.clock()
                     )
+            except StoreUnavailable:
+                raise  # not the request's fault: it stays queued
             except CaptainError as error:
                 with self.store.write():
                     self.store.requests.settle(

@@ -2,7 +2,7 @@
 decisions and results with their audit events, loading the current state, the request
 queue, and the read models of status, versions, history and where."""
 
-from release_captain.store.database import StoreError
+from release_captain.store.database import StoreError, StoreUnavailable
 from release_captain.store.events import Event
 from release_captain.store.records import (
     ArtefactRow,
@@ -30,4 +30,5 @@ __all__ = [
     "Stopped",
     "Store",
     "StoreError",
+    "StoreUnavailable",
 ]

@@ -73,6 +73,12 @@ class StoreError(CaptainError):
     exit_code = 2
 
 
+class StoreUnavailable(StateConflict):
+    """The database cannot be written just now — locked by another program, a full
+    disk, an I/O error: a fault of the machine, not of the pipeline. A command says so
+    (exit 3); the engine holds and tries again (rule R10)."""
+
+
 def open_database(state_dir: Path, *, timeout: float = 10.0) -> Database:
     """Open (creating and migrating when needed) `state_dir/state.db`."""
     path = state_dir / "state.db"
@@ -215,9 +221,13 @@ def _explain(error: sqlite3.DatabaseError, path: Path) -> CaptainError:
     """Turn SQLite's message into a sentence that says what to do."""
     text = str(error).lower()
     if "locked" in text or "busy" in text:
-        return StateConflict(
+        return StoreUnavailable(
             f"the database {path} is locked by another program; close it and try again"
         )
+    if "full" in text:
+        return StoreUnavailable(f"the disk holding {path} is full; free some space")
+    if "disk i/o" in text:
+        return StoreUnavailable(f"the disk holding {path} failed a write (I/O error)")
     if "readonly" in text or "unable to open" in text or "permission" in text:
         return StoreError(f"cannot write the database {path}: check the folder's permissions")
     if "not a database" in text or "malformed" in text or "corrupt" in text:
@@ -243,18 +253,26 @@ def transaction(db: Database) -> Iterator[Database]:
         conn.execute("RELEASE SAVEPOINT nested")
         return
     ensure_intact(db)
+    path = db.path or Path(db.conn.execute("PRAGMA database_list").fetchone()[2])
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.DatabaseError as error:
-        raise _explain(error, Path(db.conn.execute("PRAGMA database_list").fetchone()[2])) from None
+        raise _explain(error, path) from None
     try:
         yield db
-    except BaseException:
+    except BaseException as error:
         if conn.in_transaction:
-            conn.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.DatabaseError):
+                conn.execute("ROLLBACK")
+        if isinstance(error, sqlite3.DatabaseError):
+            raise _explain(error, path) from None
         raise
-    else:
+    try:
         conn.execute("COMMIT")
+    except sqlite3.DatabaseError as error:
+        with contextlib.suppress(sqlite3.DatabaseError):
+            conn.execute("ROLLBACK")
+        raise _explain(error, path) from None
 
 
 def explain_errors(error: sqlite3.DatabaseError, path: Path) -> CaptainError:

@@ -7,6 +7,7 @@ import os
 import shutil
 import sqlite3
 import stat
+import time
 
 import pytest
 
@@ -99,6 +100,52 @@ def test_a_database_locked_by_another_program(project: Project) -> None:
     assert "locked by another program" in one_sentence(done.stderr)
     assert len(history(project)) == before
     assert project.captain("approve", "prod").returncode == 0
+
+
+def test_the_engine_holds_while_its_database_is_locked_and_carries_on(
+    project: Project, engines: list
+) -> None:
+    """Issue 12, finding 4 (rule R10): another program holds the database past
+    CAPTAIN_DB_TIMEOUT while a deploy runs. The engine says so, keeps the deploy's
+    result in memory, and records it once the lock goes: nothing fails, nothing is
+    rejected, and the engine goes on running."""
+    write(project, deploy="sleep 1; " + DEPLOY)
+    project.commit("first", **{"app.txt": "1\n"})
+    env = os.environ | {"CAPTAIN_DB_TIMEOUT": "0.3", "PYTHONUNBUFFERED": "1"}
+    import subprocess
+    import sys
+
+    out = project.root / "engine.out"
+    with open(out, "a") as log:
+        engine = subprocess.Popen(
+            [sys.executable, "-m", "release_captain", "run", "--headless"],
+            cwd=project.root,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
+    engines.append(engine)
+    project.wait_for(lambda: "step.started" in out.read_text(), what="the deploy to start")
+    other = sqlite3.connect(project.root / ".captain" / "state.db", isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        project.wait_for(lambda: "engine.holding" in out.read_text(), what="the engine to hold")
+        time.sleep(1.5)  # the deploy ends while the lock is held
+        assert engine.poll() is None, out.read_text()[-2000:]
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    project.wait_for(
+        lambda: (
+            next(s for s in project.status()["stages"] if s["name"] == "beta")["passed"] == "v1"
+        ),
+        what="beta to pass once the lock is gone",
+    )
+    assert engine.poll() is None, "the engine stopped"
+    kinds = [e["kind"] for e in history(project)]
+    assert "stage.rejected" not in kinds and "step.failed" not in kinds
+    assert "locked by another program" in out.read_text()
 
 
 def test_a_corrupt_database_is_refused_and_left_as_it_was(project: Project) -> None:
