@@ -19,6 +19,7 @@ from release_captain.runtime.artefacts import ArtefactStore, StoredArtefact
 from release_captain.runtime.builder import Builder, BuildOutcome
 from release_captain.runtime.execution import StepExecutor, StepResult, VersionFacts
 from release_captain.runtime.monitors import MonitorEvaluator, MonitorResult, Where, per_target
+from release_captain.runtime.reaper import reaper
 from release_captain.runtime.shell import Runner, Running
 from release_captain.runtime.watched_source import WatchedSource
 from release_captain.store import (
@@ -54,13 +55,20 @@ class AlarmsDone(Struct, frozen=True, kw_only=True):
     results: tuple[MonitorResult, ...]
 
 
+class WatcherFailed(Struct, frozen=True, kw_only=True):
+    """The thread that watches every started command died: nothing would be reported
+    again, so the engine stops with the reason instead of hanging."""
+
+    reason: str
+
+
 class Wake(Struct, frozen=True):
     """A watched ref changed, a fetch finished, or a request was queued."""
 
     sources_changed: bool = True
 
 
-Outcome = StepResult | BuildDone | ChecksDone | AlarmsDone | Wake
+Outcome = StepResult | BuildDone | ChecksDone | AlarmsDone | WatcherFailed | Wake
 
 #: The longest the loop waits for a stopped command's group to be gone before it
 #: carries on (the reaper's grace and its patience after SIGKILL, with room to spare).
@@ -102,6 +110,7 @@ class Dispatcher:
         self._processes: dict[int, Running] = {}
         self._build_cancels: dict[int, threading.Event] = {}
         self._facts: dict[int, VersionFacts] = {}
+        reaper().on_failure(lambda error: self.outcomes.put(WatcherFailed(reason=repr(error))))
 
     def launch(self, effects: Sequence[Started]) -> None:
         """Carry out recorded effects: step commands start together (each version's
@@ -165,8 +174,9 @@ class Dispatcher:
         for cancel in self._build_cancels.values():
             cancel.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        patience = 0.0 if reaper().failed is not None else STOP_PATIENCE  # dead: nothing comes
         for running in list(self._processes.values()):
-            running.wait()
+            running.wait(patience)
 
     def submit(self, work: Callable[[], None]) -> None:
         """Run `work` on a pool thread."""

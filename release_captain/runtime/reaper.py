@@ -102,6 +102,9 @@ class Reaper:
         self._requests: list[tuple[Child, str]] = []
         self._thread: threading.Thread | None = None
         self._held = threading.local()
+        #: Why the reaper's thread died, if it did.
+        self.failed: BaseException | None = None
+        self._failure_callbacks: list[Callable[[BaseException], None]] = []
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
         os.set_blocking(self._wake_r, False)
@@ -113,7 +116,7 @@ class Reaper:
             self._incoming.append(child)
             if self._thread is None:
                 self._thread = threading.Thread(
-                    target=self._loop, name="captain-reaper", daemon=True
+                    target=self._guarded_loop, name="captain-reaper", daemon=True
                 )
                 self._thread.start()
                 return
@@ -142,6 +145,27 @@ class Reaper:
     def _wake(self) -> None:
         with contextlib.suppress(BlockingIOError):
             os.write(self._wake_w, b"x")
+
+    def on_failure(self, callback: Callable[[BaseException], None]) -> None:
+        """Call `callback` if the reaper's thread ever dies: nothing started would be
+        reported again, so whoever waits must stop rather than hang."""
+        with self._lock:
+            self._failure_callbacks.append(callback)
+            failed = self.failed
+        if failed is not None:
+            callback(failed)
+
+    def _guarded_loop(self) -> None:
+        try:
+            self._loop()
+        except BaseException as error:
+            logger.exception("the reaper's thread failed")
+            with self._lock:
+                self.failed = error
+                callbacks = list(self._failure_callbacks)
+            for callback in callbacks:
+                with contextlib.suppress(Exception):
+                    callback(error)
 
     def _loop(self) -> None:
         poller = select.poll()

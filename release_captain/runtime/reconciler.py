@@ -36,6 +36,7 @@ from release_captain.runtime.dispatch import (
     ChecksDone,
     Dispatcher,
     Wake,
+    WatcherFailed,
 )
 from release_captain.runtime.dispatch import (
     Outcome as Ended,
@@ -339,6 +340,11 @@ class Reconciler:
                 alarming = sorted({r.monitor for r in results if not r.ok})
                 detail = "; ".join(r.output for r in results if not r.ok)
                 self.store.record_alarm_check(stage, alarming=alarming, detail=detail, now=now)
+            case WatcherFailed(reason=reason):
+                raise CaptainError(
+                    f"the captain's watcher of running commands failed ({reason}); the engine "
+                    f"stops, and the next start ends what is left of its commands"
+                )
             case Wake(sources_changed=changed):
                 if changed:
                     self._poller.changed()
