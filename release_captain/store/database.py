@@ -8,9 +8,10 @@ import fcntl
 import os
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
 from release_captain.errors import CaptainError, StateConflict
 from release_captain.store.schema_sql import MIGRATION_SET, MIGRATIONS
@@ -65,6 +66,65 @@ def private_file(path: Path, flags: int = os.O_WRONLY | os.O_APPEND) -> int:
     except FileNotFoundError:
         private_dir(path.parent)
         return os.open(path, flags | os.O_CREAT, PRIVATE_FILE)
+
+
+class ReadingConnection:
+    """The connection as the read models use it: a cursor whose SQLite errors (a page
+    damaged where a read lands, a lock) become the store's one-sentence errors rather
+    than an internal error, whether they come at `execute` or while fetching rows."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> _ReadingCursor:
+        """Run a read; errors say what is wrong with the database in one sentence."""
+        with self._explained():
+            return _ReadingCursor(self._db.conn.execute(sql, params), self._explained)
+
+    @contextmanager
+    def _explained(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.DatabaseError as error:
+            path = self._db.path or Path("state.db")
+            raise _explain(error, path) from None
+
+
+class _ReadingCursor:
+    """A cursor whose every fetch explains SQLite's errors (see `ReadingConnection`)."""
+
+    def __init__(
+        self, cursor: sqlite3.Cursor, explained: Callable[[], AbstractContextManager[None]]
+    ) -> None:
+        self._cursor = cursor
+        self._explained = explained
+
+    @property
+    def description(self) -> Any:
+        """The columns of the rows, as `sqlite3.Cursor.description`."""
+        return self._cursor.description
+
+    @property
+    def rowcount(self) -> int:
+        """Rows a write changed."""
+        return self._cursor.rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        """The id of the row a write inserted."""
+        return self._cursor.lastrowid
+
+    def fetchone(self) -> Any:
+        with self._explained():
+            return self._cursor.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        with self._explained():
+            return self._cursor.fetchall()
+
+    def __iter__(self) -> Iterator[Any]:
+        with self._explained():
+            yield from self._cursor
 
 
 class StoreError(CaptainError):

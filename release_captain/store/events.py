@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from msgspec import Struct
 
-from release_captain.store.database import Database
+from release_captain.store.database import Database, ReadingConnection
 
 
 class Event(Struct, frozen=True, kw_only=True):
@@ -94,7 +94,7 @@ class EventLog:
         sql = f"SELECT * FROM events WHERE {' AND '.join(clauses)} ORDER BY id DESC"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        cursor = self._db.conn.execute(sql, params)
+        cursor = ReadingConnection(self._db).execute(sql, params)
         names = [c[0] for c in cursor.description]
         rows = [Event(**dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
         rows.reverse()

@@ -11,7 +11,7 @@ import json
 
 from msgspec import Struct
 
-from release_captain.store.database import Database
+from release_captain.store.database import Database, ReadingConnection
 
 
 class QueuedRequest(Struct, frozen=True, kw_only=True):
@@ -30,7 +30,7 @@ class RequestQueue:
     """Queued requests; writes run inside the caller's transaction."""
 
     def __init__(self, db: Database) -> None:
-        self._conn = db.conn
+        self._conn = ReadingConnection(db)
 
     def submit(self, *, kind: str, args: dict[str, object], actor: str, now: float) -> int:
         """Queue a request for the engine; returns its id."""

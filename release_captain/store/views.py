@@ -7,7 +7,7 @@ from pathlib import Path
 
 from msgspec import Struct
 
-from release_captain.store.database import Database
+from release_captain.store.database import Database, ReadingConnection
 
 
 class VersionRow(Struct, frozen=True, kw_only=True):
@@ -60,7 +60,7 @@ class Views:
     """Read-only queries over the state database."""
 
     def __init__(self, db: Database) -> None:
-        self._conn = db.conn
+        self._conn = ReadingConnection(db)
 
     def latest_version(self) -> int | None:
         """The newest version number, or None before the first."""

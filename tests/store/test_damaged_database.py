@@ -117,3 +117,15 @@ def test_a_damaged_database_is_refused_at_the_first_write(damaged: Path) -> None
     finally:
         store.close()
     assert _sha(damaged) == before
+
+
+def test_a_read_that_meets_the_damage_says_so_in_one_sentence(damaged: Path) -> None:
+    """`history` reads the damaged audit log: one sentence and exit 2, the file
+    untouched — it used to end in 'internal error', exit 1."""
+    root = damaged.parent.parent
+    before = _sha(damaged)
+    done = captain(root, "history", "--json")
+    assert _sha(damaged) == before
+    assert done.returncode == 2, (done.stdout[-300:], done.stderr)
+    assert "internal error" not in done.stderr and done.stderr.count("\n") == 1, done.stderr
+    assert "is corrupt or damaged" in done.stderr
