@@ -32,6 +32,9 @@ class StepResult(Struct, frozen=True, kw_only=True):
     detail: str
     #: Cut off by a cancellation (a rollback pre-empting it, or the engine stopping).
     cancelled: bool = False
+    #: The captain could not start it (a full disk, say): the step runs again once the
+    #: captain can; its version does not fail for it (rule R10).
+    captain_fault: bool = False
 
 
 class VersionFacts(Struct, frozen=True, kw_only=True):
@@ -82,13 +85,15 @@ class StepExecutor:
                     running[started.step_id] = self._start(
                         started, facts, folders[facts.number], on_end
                     )
-                except Exception as error:  # a result must always be recorded
+                except Exception as error:  # the captain's fault (a full disk), not the step's
+                    reason = error.strerror if isinstance(error, OSError) else repr(error)
                     on_end(
                         StepResult(
                             step_id=started.step_id,
                             passed=False,
                             exit_code=None,
-                            detail=f"the captain failed to run the step: {error!r}",
+                            detail=f"the captain could not start it: {reason}",
+                            captain_fault=True,
                         )
                     )
 

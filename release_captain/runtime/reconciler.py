@@ -57,6 +57,13 @@ from release_captain.store import ArtefactRow, Event, Store, StoreUnavailable
 #: The longest the loop waits without a pass, so requests from other processes are
 #: applied within a second (rule R11).
 MAX_IDLE_WAIT = 0.5
+
+
+class CaptainFault(CaptainError):
+    """The captain could not do its part (start a step on a full disk): it holds and
+    tries again; no version fails for it (rule R10)."""
+
+
 #: How long the loop first holds when it cannot write its database, and at most.
 FIRST_HOLD = 0.5
 MAX_HOLD = 30.0
@@ -125,6 +132,8 @@ class Reconciler:
         self._unrecorded: list[Ended] = []
         #: Seconds the loop last held for its database (0 while it writes).
         self._holding = 0.0
+        #: Why the captain could not start a step, until the loop holds for it.
+        self._fault = ""
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -186,12 +195,12 @@ class Reconciler:
                     if until_idle and self.idle(outcome) and not self._poller.detect_now():
                         break
                     self._wait(self._timeout(outcome))
-                except StoreUnavailable as fault:
+                except (StoreUnavailable, CaptainFault) as fault:
                     self._hold(fault, stop)
         finally:
             self.stop()
 
-    def _hold(self, fault: StoreUnavailable, stop: threading.Event) -> None:
+    def _hold(self, fault: CaptainError, stop: threading.Event) -> None:
         """Rule R10: the captain's own fault (its database locked by another program, a
         full disk) never fails a version. Nothing it could not record was acted on;
         what ran meanwhile stays queued; it says what is wrong and tries again, waiting
@@ -250,11 +259,20 @@ class Reconciler:
         """Record finished work, look at the sources, apply people's requests, then decide
         and act until settled."""
         self._drain()
+        self._raise_fault()
         self._poller.poll()
         self._apply_requests()
         outcome = self._decide_and_act()
         self._report()
         return outcome
+
+    def _raise_fault(self) -> None:
+        """After recording a step the captain could not start, hold before trying again
+        rather than retrying at once (the disk is still full)."""
+        fault, self._fault = self._fault, ""
+        if fault:
+            self._report()
+            raise CaptainFault(f"the engine could not start a step ({fault})")
 
     def idle(self, outcome: Outcome) -> bool:
         """True when nothing runs and nothing can start without a person, a new commit
@@ -313,6 +331,9 @@ class Reconciler:
         now = self.clock()
         self._dispatch.finished(item)
         match item:
+            case StepResult(captain_fault=True):
+                self.store.interrupt_step(item.step_id, detail=item.detail, now=now)
+                self._fault = item.detail
             case StepResult():
                 self.store.finish_step(
                     item.step_id,

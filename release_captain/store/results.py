@@ -147,6 +147,28 @@ class Results:
                 "stage.alarm-cleared", at=now, stage=stage, detail="every monitor is OK"
             )
 
+    def interrupt_step(self, step_id: int, *, detail: str, now: float) -> None:
+        """A running step the captain itself could not carry out: it runs again."""
+        row = self._db.execute(
+            "SELECT stage, target, version, name FROM steps WHERE id = ? AND state = 'running'",
+            (step_id,),
+        ).fetchone()
+        if row is None:
+            return
+        self._db.execute(
+            "UPDATE steps SET state = 'interrupted', finished_at = ?, detail = ? WHERE id = ?",
+            (now, detail, step_id),
+        )
+        stage, target, version, name = row
+        self._events.append(
+            "step.interrupted",
+            at=now,
+            version=version,
+            stage=stage,
+            target=target,
+            detail=f"{name}: {detail}; it will run again",
+        )
+
     def recover(self, *, now: float) -> int:
         """Record builds and process steps a crash cut off as interrupted (rule R10).
 

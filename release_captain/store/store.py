@@ -119,6 +119,11 @@ class Store:
                 step_id, passed=passed, exit_code=exit_code, detail=detail, now=now
             )
 
+    def interrupt_step(self, step_id: int, *, detail: str, now: float) -> None:
+        """Record a step the captain could not carry out as interrupted: it runs again."""
+        with self._tx():
+            self._results.interrupt_step(step_id, detail=detail, now=now)
+
     def record_checks(
         self, step_id: int, *, results: Sequence[tuple[str, bool, str]], now: float
     ) -> None:

@@ -148,6 +148,53 @@ def test_the_engine_holds_while_its_database_is_locked_and_carries_on(
     assert "locked by another program" in out.read_text()
 
 
+def test_the_engine_holds_while_its_disk_is_full_and_carries_on(project: Project) -> None:
+    """Issue 12, finding 5: a full disk used to kill the engine ('database or disk is
+    full') and leave versions failed. The state directory sits on a 2 MB tmpfs filled
+    up while the engine runs: it holds, says so, and once there is room the new version
+    goes through; nothing fails or is rejected."""
+    import subprocess
+    import sys
+
+    small = project.root / "small"
+    small.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(small)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode().strip()}")
+    engine = None
+    try:
+        write(project, state_dir="small/.captain")
+        project.commit("first", **{"app.txt": "1\n"})
+        out = project.root / "engine.out"
+        with open(out, "a") as log:
+            engine = subprocess.Popen(
+                [sys.executable, "-m", "release_captain", "run", "--headless"],
+                cwd=project.root,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=os.environ | {"PYTHONUNBUFFERED": "1"},
+            )
+        beta = lambda: next(s for s in project.status()["stages"] if s["name"] == "beta")  # noqa: E731
+        project.wait_for(lambda: beta()["passed"] == "v1", what="v1 to pass beta")
+        filler = small / "filler"
+        subprocess.run(["dd", "if=/dev/zero", f"of={filler}", "bs=64k"], capture_output=True)
+        project.commit("second", **{"app.txt": "2\n"})
+        project.wait_for(lambda: "is full" in out.read_text(), what="the engine to hold")
+        assert engine.poll() is None, out.read_text()[-2000:]
+        filler.unlink()
+        project.wait_for(lambda: beta()["passed"] == "v2", what="v2 to pass once there is room")
+        assert engine.poll() is None, "the engine stopped"
+        kinds = [e["kind"] for e in history(project)]
+        assert not {"stage.rejected", "build.failed", "step.failed"} & set(kinds), kinds
+    finally:
+        if engine is not None:
+            engine.terminate()
+            engine.wait(timeout=30)
+        subprocess.run(["umount", "-l", str(small)], capture_output=True)
+
+
 def test_a_corrupt_database_is_refused_and_left_as_it_was(project: Project) -> None:
     write(project)
     state = project.root / ".captain"
