@@ -81,6 +81,8 @@ def status_lines(view: StatusView) -> list[str]:
     """`captain status` for people: one block per stage, one line per target, readable
     at 80 columns and without colour (each state is also a word or a symbol)."""
     engine = f"engine pid {view.engine_pid}" if view.engine_pid else "no engine running"
+    if view.engine_holding:
+        engine += f", holding: {escape(view.engine_holding)}"
     latest = f"v{view.latest_version}" if view.latest_version else "no version yet"
     lines = [f"[bold]{escape(view.pipeline)}[/]  latest {latest}  [dim]{engine}[/]"]
     for stage in view.stages:

@@ -7,6 +7,7 @@ taken over by the next `captain run`.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 from pathlib import Path
@@ -68,3 +69,24 @@ def engine_pid(state_dir: Path) -> int | None:
             return int(text) if text.isdigit() else -1
         fcntl.flock(handle, fcntl.LOCK_UN)
         return None
+
+
+def say_holding(state_dir: Path, message: str | None) -> None:
+    """Leave word, beside the lock, of why the engine holds (None: it no longer does),
+    for `status` and the TUI; best effort, since a full disk may refuse even this."""
+    path = state_dir / "engine.holding"
+    with contextlib.suppress(OSError):
+        if message is None:
+            path.unlink(missing_ok=True)
+        else:
+            with os.fdopen(private_file(path, os.O_WRONLY | os.O_TRUNC), "w") as out:
+                out.write(message)
+
+
+def engine_holding(state_dir: Path) -> str | None:
+    """Why the running engine holds, when it does."""
+    try:
+        text = (state_dir / "engine.holding").read_text().strip()
+    except OSError:
+        return None
+    return text if text and engine_pid(state_dir) is not None else None

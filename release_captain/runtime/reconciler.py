@@ -45,6 +45,7 @@ from release_captain.runtime.doorbell import Doorbell
 from release_captain.runtime.execution import StepResult
 from release_captain.runtime.git import GitSource
 from release_captain.runtime.leftovers import end_leftovers
+from release_captain.runtime.lock import say_holding
 from release_captain.runtime.observation import observe
 from release_captain.runtime.requests import Applied, apply_request, from_queue
 from release_captain.runtime.shell import Runner, ShellRunner
@@ -175,6 +176,7 @@ class Reconciler:
         if self._doorbell is not None:
             self._doorbell.stop()
         self._dispatch.stop()
+        say_holding(self.pipeline.state_dir, None)
         self._drain()
         now = self.clock()
         self.store.recover(now=now)
@@ -206,19 +208,15 @@ class Reconciler:
         what ran meanwhile stays queued; it says what is wrong and tries again, waiting
         longer each time (up to `MAX_HOLD`), while the commands it started run on."""
         self._holding = min(MAX_HOLD, self._holding * 2 or FIRST_HOLD)
-        self._on_event(
-            Event(
-                id=0,
-                at=self.clock(),
-                kind="engine.holding",
-                detail=f"{fault}; nothing is lost, trying again in {self._holding:g}s",
-            )
-        )
+        detail = f"{fault}; nothing is lost, trying again in {self._holding:g}s"
+        self._on_event(Event(id=0, at=self.clock(), kind="engine.holding", detail=detail))
+        say_holding(self.pipeline.state_dir, str(fault))
         stop.wait(self._holding)
 
     def _resume(self) -> None:
         if self._holding:
             self._holding = 0.0
+            say_holding(self.pipeline.state_dir, None)
             self._on_event(
                 Event(id=0, at=self.clock(), kind="engine.resumed", detail="writing again")
             )

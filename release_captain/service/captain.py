@@ -283,7 +283,12 @@ class Captain:
 
     def status(self) -> StatusView:
         """Per stage: passed, in flight, waiting and why, targets and their approvals."""
-        return reading.status_of(self.pipeline, self.store, self.clock(), self.engine_pid())
+        from release_captain.runtime.lock import engine_holding
+
+        holding = engine_holding(self.pipeline.state_dir)
+        return reading.status_of(
+            self.pipeline, self.store, self.clock(), self.engine_pid(), holding
+        )
 
     def source_heads(self) -> dict[str, str]:
         """source name -> the newest head the engine has seen and recorded."""

@@ -36,7 +36,13 @@ _VERSION = re.compile(r"^v?(\d+)$")
 _SHA = re.compile(r"[0-9a-fA-F]{4,40}")
 
 
-def status_of(pipeline: Pipeline, store: Store, now: float, engine_pid: int | None) -> StatusView:
+def status_of(
+    pipeline: Pipeline,
+    store: Store,
+    now: float,
+    engine_pid: int | None,
+    engine_holding: str | None = None,
+) -> StatusView:
     """Per stage: passed, in flight, waiting and why, targets and their approvals."""
     state = observe(pipeline, store, now)
     holds = decide(pipeline, state, now).holds
@@ -65,6 +71,7 @@ def status_of(pipeline: Pipeline, store: Store, now: float, engine_pid: int | No
     return StatusView(
         pipeline=pipeline.name,
         engine_pid=engine_pid,
+        engine_holding=engine_holding,
         latest_version=store.views.latest_version(),
         stages=tuple(stages),
     )

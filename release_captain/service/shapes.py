@@ -105,11 +105,17 @@ class StatusView(Struct, frozen=True, kw_only=True):
     engine_pid: int | None
     latest_version: int | None
     stages: tuple[StageView, ...]
+    #: Why the running engine holds (its database locked, a full disk), if it does.
+    engine_holding: str | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
             "pipeline": self.pipeline,
-            "engine": {"running": self.engine_pid is not None, "pid": self.engine_pid},
+            "engine": {
+                "running": self.engine_pid is not None,
+                "pid": self.engine_pid,
+                "holding": self.engine_holding,
+            },
             "latest_version": _v(self.latest_version),
             "stages": [s.to_json() for s in self.stages],
         }

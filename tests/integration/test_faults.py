@@ -131,6 +131,8 @@ def test_the_engine_holds_while_its_database_is_locked_and_carries_on(
     other.execute("BEGIN EXCLUSIVE")
     try:
         project.wait_for(lambda: "engine.holding" in out.read_text(), what="the engine to hold")
+        holding = project.status()["engine"]["holding"]  # status reads beside the lock
+        assert holding and "locked by another program" in holding
         time.sleep(1.5)  # the deploy ends while the lock is held
         assert engine.poll() is None, out.read_text()[-2000:]
     finally:
@@ -143,6 +145,7 @@ def test_the_engine_holds_while_its_database_is_locked_and_carries_on(
         what="beta to pass once the lock is gone",
     )
     assert engine.poll() is None, "the engine stopped"
+    assert project.status()["engine"]["holding"] is None
     kinds = [e["kind"] for e in history(project)]
     assert "stage.rejected" not in kinds and "step.failed" not in kinds
     assert "locked by another program" in out.read_text()

@@ -38,7 +38,8 @@ def assert_status_shape(doc: Any) -> None:
     assert json.loads(json.dumps(doc)) == doc, "plain JSON values only"
     assert set(doc) == {"pipeline", "engine", "latest_version", "stages"}
     assert isinstance(doc["pipeline"], str) and doc["pipeline"]
-    assert set(doc["engine"]) == {"running", "pid"}
+    assert set(doc["engine"]) == {"running", "pid", "holding"}
+    assert doc["engine"]["holding"] is None or isinstance(doc["engine"]["holding"], str)
     assert isinstance(doc["engine"]["running"], bool)
     assert doc["engine"]["pid"] is None or type(doc["engine"]["pid"]) is int
     assert doc["engine"]["running"] == (doc["engine"]["pid"] is not None)
@@ -115,7 +116,7 @@ def test_before_any_version_every_stage_is_empty_and_every_target_idle(
 ) -> None:
     doc = status(make_service(FLOW))
     assert doc["pipeline"] == "svc"
-    assert doc["engine"] == {"running": False, "pid": None}
+    assert doc["engine"] == {"running": False, "pid": None, "holding": None}
     assert doc["latest_version"] is None
     assert [s["name"] for s in doc["stages"]] == ["beta", "gamma"]
     assert stage_of(doc, "gamma") == {

@@ -50,6 +50,8 @@ class CaptainHeader(Widget):
             engine = Content.styled("● engine running here", "$text-success")
         else:
             engine = Content.styled(f"● engine pid {pid}", "$text-success")
+        if status.engine_holding:
+            engine = Content.styled(f"⏸ engine holds: {status.engine_holding}", "b $text-error")
         tail: list[Content] = []
         if board.prompts:
             count = len(board.prompts)
