@@ -177,12 +177,19 @@ class Reconciler:
             self._doorbell.stop()
         self._dispatch.stop()
         say_holding(self.pipeline.state_dir, None)
+        for source in self._sources.values():
+            source.close()
+        if self._holding:
+            # Writing would only wait for the lock again: what it could not record is
+            # cut off, and the next start records and runs it again (rule R10).
+            self._on_event(
+                Event(id=0, at=self.clock(), kind="engine.stopped", detail="while holding")
+            )
+            return
         self._drain()
         now = self.clock()
         self.store.recover(now=now)
         self.store.append_event("engine.stopped", now=now)
-        for source in self._sources.values():
-            source.close()
         self._report()
 
     def run(self, *, until_idle: bool = False, stop: threading.Event | None = None) -> None:

@@ -151,6 +151,45 @@ def test_the_engine_holds_while_its_database_is_locked_and_carries_on(
     assert "locked by another program" in out.read_text()
 
 
+def test_sigterm_stops_a_holding_engine_at_once_and_nothing_is_lost(
+    project: Project, engines: list
+) -> None:
+    """SIGTERM stops the engine within seconds even while it holds for a locked
+    database; what it could not record runs again at the next start."""
+    import signal
+    import subprocess
+    import sys
+
+    write(project, deploy="sleep 0.5; " + DEPLOY)
+    project.commit("first", **{"app.txt": "1\n"})
+    out = project.root / "engine.out"
+    with open(out, "a") as log:
+        engine = subprocess.Popen(
+            [sys.executable, "-m", "release_captain", "run", "--headless"],
+            cwd=project.root,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=os.environ | {"CAPTAIN_DB_TIMEOUT": "0.3", "PYTHONUNBUFFERED": "1"},
+        )
+    engines.append(engine)
+    project.wait_for(lambda: "step.started" in out.read_text(), what="the deploy to start")
+    other = sqlite3.connect(project.root / ".captain" / "state.db", isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        project.wait_for(lambda: "engine.holding" in out.read_text(), what="the engine to hold")
+        started = time.monotonic()
+        engine.send_signal(signal.SIGTERM)
+        assert engine.wait(timeout=10) == 0, out.read_text()[-2000:]
+        assert time.monotonic() - started < 5
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    done = project.captain("run", "--headless", "--until-idle")
+    assert done.returncode == 0, done.stderr
+    beta = next(s for s in project.status()["stages"] if s["name"] == "beta")
+    assert beta["passed"] == "v1"
+
+
 def test_the_engine_holds_while_its_disk_is_full_and_carries_on(project: Project) -> None:
     """Issue 12, finding 5: a full disk used to kill the engine ('database or disk is
     full') and leave versions failed. The state directory sits on a 2 MB tmpfs filled
