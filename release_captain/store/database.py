@@ -144,6 +144,10 @@ def open_database(state_dir: Path, *, timeout: float = 10.0) -> Database:
     path = state_dir / "state.db"
     try:
         private_dir(state_dir)
+        if state_dir.stat().st_mode & 0o077:
+            # Made by an older captain: closing the folder closes everything in it.
+            with contextlib.suppress(PermissionError):
+                state_dir.chmod(PRIVATE_DIR)
         private_dir(state_dir / "logs")  # the steps' logs go there (`Store.logs`)
         if not path.exists():
             # Made empty, 0600: SQLite gives the -wal and -shm files the same mode.

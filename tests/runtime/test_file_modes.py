@@ -149,3 +149,15 @@ def test_the_wal_and_shm_files_are_owners_only(tmp_path: Path) -> None:
             store.close()
     finally:
         os.umask(old)
+
+
+def test_a_state_directory_made_by_an_older_captain_is_closed_on_open(tmp_path: Path) -> None:
+    """Files an older captain left 0644 stay as they are, but nobody else can reach them:
+    opening the store makes the state directory itself its owner's only."""
+    from release_captain.store import Store
+
+    state = tmp_path / ".captain"
+    state.mkdir(mode=0o755)
+    state.chmod(0o755)
+    Store(state).close()
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
