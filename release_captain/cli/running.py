@@ -14,16 +14,40 @@ from release_captain.cli.options import ConfigOption, config_path, finite, frien
 
 
 @friendly
-def validate(config: ConfigOption = None) -> None:
+def validate(
+    config: ConfigOption = None,
+    expanded: Annotated[
+        bool,
+        typer.Option(
+            "--expanded",
+            help=(
+                "Print the pipeline as the engine sees it, as TOML: waves expanded into "
+                "stages, defaults and variables merged."
+            ),
+        ),
+    ] = False,
+) -> None:
     """Check pipeline.toml and print the expanded stages and targets.
 
-    Every problem is reported at once with its key path; exit 2 when there is any.
+    Also checks what it can see on this machine: local sources (path, git repository,
+    branch), the files commands run, artefact patterns. Every problem is reported at
+    once with its key path; exit 2 when there is any.
     """
     from release_captain.cli.render import console, table
+    from release_captain.config.checks import check_files
+    from release_captain.config.expanded import expanded_toml
+    from release_captain.errors import ConfigError
     from release_captain.service import Captain
 
     captain = Captain.from_config(config_path(config))
     pipeline = captain.pipeline
+    if problems := check_files(pipeline):
+        count = len(problems)
+        summary = problems[0] if count == 1 else f"{pipeline.path.name} has {count} problems"
+        raise ConfigError(summary, tuple(problems))
+    if expanded:
+        sys.stdout.write(expanded_toml(pipeline))
+        return
     out = table("stage", "promotion", "targets", "steps", title=f"pipeline {pipeline.name}")
     for stage in pipeline.stages:
         targets = ", ".join(t.name for t in stage.targets)
