@@ -25,7 +25,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from release_captain.config.model import Pipeline, Source
-from release_captain.config.placeholders import template_fields
 
 _SHELL = frozenset({"-c"})
 _EVAL = frozenset({"-e", "-E", "--eval"})
@@ -218,7 +217,9 @@ def _is_python(name: str) -> bool:
 
 
 def _unknowable(word: str) -> bool:
-    return bool(_SHELL_MAGIC & set(word)) or bool(template_fields(word)) or "{" in word
+    """Whether the word is only known when it runs: a variable, a glob, a placeholder
+    (a monitor's `{target}`; a literal `{{` is rare enough to be skipped too)."""
+    return bool(_SHELL_MAGIC & set(word)) or "{" in word
 
 
 def _command_problem(command: str, root: Path) -> str | None:
