@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from release_captain.cli import acting, inspect, running, tui
+from release_captain.cli.options import quiet_exit, stdout_closed
 
 _SETTINGS: dict[str, Any] = {
     "name": "captain",
@@ -87,5 +88,8 @@ def main() -> None:
     try:
         app()
     except BrokenPipeError:
-        sys.stderr.close()
-        sys.exit(0)
+        # What no command caught (every command's own is quieted in `friendly`).
+        if stdout_closed():
+            quiet_exit()
+            sys.exit(0)
+        raise

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -57,14 +58,50 @@ def fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+def stdout_closed() -> bool:
+    """Whether stdout is a pipe nobody reads any more (`captain history | head -1`)."""
+    import select
+
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False  # not a file (CliRunner): a broken pipe came from elsewhere
+    if not hasattr(select, "poll"):
+        return True  # Windows: the Python docs' recipe, which assumes stdout
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    return any(events & select.POLLERR for _, events in poller.poll(0))
+
+
+def quiet_exit() -> typer.Exit:
+    """The Python docs' recipe for a reader that went away: stdout is pointed at
+    devnull (so the flush at exit cannot fail again) and the command exits 0, quietly."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return typer.Exit(0)
+
+
 def friendly(func: F) -> F:
-    """Turn a command's CaptainError into its sentence and exit code, never a traceback."""
+    """Turn a command's CaptainError into its sentence and exit code, never a traceback;
+    a closed stdout (piped into `head`) ends it quietly with exit 0."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            result = func(*args, **kwargs)
+            sys.stdout.flush()  # a closed pipe shows here, not at exit
+            return result
         except (typer.Exit, typer.Abort, typer.BadParameter):
+            raise
+        except BrokenPipeError as error:
+            if stdout_closed():
+                raise quiet_exit() from None
+            raise fail(f"{error.strerror or error}", 1) from None
+        except SystemExit as done:
+            # Rich's Console meets a closed stdout so: devnull onto stdout, then exit 1.
+            if isinstance(done.__context__, BrokenPipeError):
+                raise quiet_exit() from None
             raise
         except ConfigError as error:
             for problem in error.problems:
