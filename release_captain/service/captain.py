@@ -327,10 +327,20 @@ class Captain:
         return reading.blockers_of(self.pipeline, self.clock())
 
     def where(self, commit: str) -> WhereView:
-        """Where a commit is: its version and, per stage and target, what became of it."""
+        """Where a commit or a version (`v12`, `12`) is: its version and, per stage and
+        target, what became of it. A version that exists wins over a commit prefix, as in
+        every command taking a version."""
         text = commit.strip().lower()
+        named = reading._VERSION.match(text)
+        if named and (
+            self.store.views.version_exists(int(named.group(1))) or not reading._SHA.fullmatch(text)
+        ):
+            number = self.resolve_version(text)
+            return reading.where_of(self.pipeline, self.store, number, self.status())
         if not reading._SHA.fullmatch(text):
-            raise UsageError(f"'{commit}' is not a commit SHA (4 to 40 hex digits)")
+            raise UsageError(
+                f"'{commit}' is not a commit SHA (4 to 40 hex digits) or a version (v12, 12)"
+            )
         found = self.store.views.versions_with_commit(text)
         if not found:
             raise StateConflict(

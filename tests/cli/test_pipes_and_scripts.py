@@ -4,13 +4,17 @@ history does not name the actor twice."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from click.testing import Result
+from typer.testing import CliRunner
 
+from release_captain.cli import app
 from release_captain.testing import harness
 
 PIPELINE = """
@@ -41,6 +45,10 @@ def recorded(tmp_path: Path) -> Path:
         h.settle()
     h.store.close()
     return tmp_path
+
+
+def invoke(project: Path, *args: str) -> Result:
+    return CliRunner().invoke(app, [*args, "-c", str(project / "pipeline.toml")])
 
 
 def into_closed_pipe(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -76,3 +84,21 @@ def into_closed_pipe(folder: Path, *args: str) -> subprocess.CompletedProcess[st
 def test_a_closed_pipe_ends_a_command_quietly_with_exit_0(recorded: Path, args: list[str]) -> None:
     done = into_closed_pipe(recorded, *args)
     assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_where_takes_a_version_as_every_command_does(recorded: Path) -> None:
+    by_commit = json.loads(invoke(recorded, "where", "aaaa1111", "--json").stdout)
+    for text in ("v1", "1", "aaaa"):
+        done = invoke(recorded, "where", text, "--json")
+        assert done.exit_code == 0, done.output
+        assert json.loads(done.stdout) == by_commit
+    assert json.loads(invoke(recorded, "where", "v2", "--json").stdout)["version"] == "v2"
+
+
+def test_where_refuses_an_unknown_version_and_nonsense_with_one_sentence(
+    recorded: Path,
+) -> None:
+    missing = invoke(recorded, "where", "v9")
+    assert missing.exit_code == 3 and "there is no version v9" in missing.stderr
+    nonsense = invoke(recorded, "where", "zz")
+    assert nonsense.exit_code == 2 and "is not a commit SHA" in nonsense.stderr
