@@ -166,13 +166,26 @@ def rollback(
     succeeded, 1 when one failed, 3 when there is nothing to roll back to.
     Without an engine running, this command does the rollback itself and always waits.
     """
-    from release_captain.errors import OperationFailed
-    from release_captain.service import Captain
+    from release_captain.errors import OperationFailed, WaitTimeout
+    from release_captain.service import Captain, RollbackView
 
     captain = Captain.from_config(config_path(config))
-    view = captain.rollback(
-        targets, to=to, reason=reason or "", force=force, wait=wait, timeout=timeout
-    )
+    last: list[RollbackView] = []
+    try:
+        view = captain.rollback(
+            targets,
+            to=to,
+            reason=reason or "",
+            force=force,
+            wait=wait,
+            timeout=timeout,
+            seen=last.append,
+        )
+    except WaitTimeout:
+        # A script reading --json gets the rollbacks as they stand (still running).
+        if as_json and last:
+            typer.echo(json.dumps(last[-1].to_json(), indent=2))
+        raise
     if as_json:
         typer.echo(json.dumps(view.to_json(), indent=2))
     else:

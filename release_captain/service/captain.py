@@ -216,12 +216,15 @@ class Captain:
         force: bool = False,
         wait: bool = True,
         timeout: float = 1800.0,
+        seen: Callable[[RollbackView], None] | None = None,
     ) -> RollbackView:
         """Rule R8: roll the targets back to their last good version (or `to`).
 
         With an engine running, the engine does it through a request and `wait` follows
         it to the end; without one, this process holds the engine lock and runs the
-        request through the same loop code (so it always waits).
+        request through the same loop code (so it always waits). `seen` is given every
+        view read while waiting, so a caller still has the last one when waiting times
+        out (WaitTimeout).
         """
         request = Rollback(
             targets=tuple(targets),
@@ -233,6 +236,8 @@ class Captain:
         deadline = time.monotonic() + timeout
         reply, steps = self._submit(request, timeout=min(REQUEST_TIMEOUT, timeout))
         view = self._rollback_view(reply, steps)
+        if seen is not None:
+            seen(view)
         while wait and any(r.state == "running" for r in view.rollbacks):
             if time.monotonic() > deadline:
                 raise WaitTimeout(
@@ -240,6 +245,8 @@ class Captain:
                 )
             time.sleep(0.1)
             view = self._rollback_view(reply, steps)
+            if seen is not None:
+                seen(view)
         return view
 
     def _version(self, version: str | int | None) -> int | None:

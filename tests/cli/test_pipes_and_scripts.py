@@ -16,6 +16,8 @@ from typer.testing import CliRunner
 
 from release_captain.cli import app
 from release_captain.testing import harness
+from release_captain.testing_git import init_repo
+from tests.integration.conftest import Project
 
 PIPELINE = """
 [pipeline]
@@ -102,3 +104,65 @@ def test_where_refuses_an_unknown_version_and_nonsense_with_one_sentence(
     assert missing.exit_code == 3 and "there is no version v9" in missing.stderr
     nonsense = invoke(recorded, "where", "zz")
     assert nonsense.exit_code == 2 and "is not a commit SHA" in nonsense.stderr
+
+
+ROLLBACK_PIPELINE = """
+[pipeline]
+name = "rb"
+
+[[sources]]
+name = "app"
+repo = "repo"
+
+[build]
+run = ["cp app.txt \\"$CAPTAIN_OUT/app.txt\\""]
+artefacts = ["app.txt"]
+
+[defaults]
+deploy = "sh deploy.sh"
+timeout = "60s"
+
+[[stages]]
+name = "beta"
+targets = ["one"]
+"""
+
+#: A deploy that takes its time: a rollback once `slow-rollback` exists, a deploy once
+#: `slow-deploy` does.
+DEPLOY = """
+[ -f slow-rollback ] && [ "$CAPTAIN_ACTION" = rollback ] && sleep 15
+exit 0
+"""
+
+
+@pytest.fixture
+def two_versions(tmp_path: Path) -> Project:
+    project = Project(root=tmp_path, repo=init_repo(tmp_path / "repo"))
+    (tmp_path / "pipeline.toml").write_text(ROLLBACK_PIPELINE)
+    (tmp_path / "deploy.sh").write_text(DEPLOY)
+    for n in (1, 2):
+        project.commit(f"v{n}", **{"app.txt": f"content {n}\n"})
+        done = project.captain("run", "--headless", "--until-idle", timeout=120)
+        assert done.returncode == 0, done.stderr
+    return project
+
+
+@pytest.mark.slow
+def test_rollback_json_prints_the_rollbacks_even_when_waiting_times_out(
+    two_versions: Project,
+) -> None:
+    (two_versions.root / "slow-rollback").write_text("")
+    engine = two_versions.start()
+    try:
+        two_versions.wait_for(lambda: two_versions.status()["engine"]["running"], what="the engine")
+        done = two_versions.captain("rollback", "beta/one", "--json", "--timeout", "4")
+    finally:
+        engine.terminate()
+        engine.wait(timeout=30)
+    assert done.returncode == 4, done.stderr
+    assert done.stderr.count("\n") == 1 and "did not finish within 4s" in done.stderr
+    assert json.loads(done.stdout) == {
+        "rollbacks": [
+            {"stage": "beta", "target": "one", "from": "v2", "to": "v1", "state": "running"}
+        ]
+    }
