@@ -45,7 +45,8 @@ def roll_back(pipeline: Pipeline, state: State, request: Rollback) -> Answer:
     why = f"rolled back by {request.actor}" + (f": {request.reason}" if request.reason else "")
     said = "rolled back" + (f": {request.reason}" if request.reason else "")
     decisions: list[Decision] = [
-        StopStep(step_id=s.id, actor=request.actor, reason=f"pre-empted: {why}")
+        # The event of a stop names its actor: the reason does not repeat it.
+        StopStep(step_id=s.id, actor=request.actor, reason=f"pre-empted: {said}")
         for s in state.steps
         if s.state == "running" and (s.stage, s.target) in set(chosen)
     ]

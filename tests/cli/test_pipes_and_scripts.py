@@ -131,6 +131,7 @@ targets = ["one"]
 #: `slow-deploy` does.
 DEPLOY = """
 [ -f slow-rollback ] && [ "$CAPTAIN_ACTION" = rollback ] && sleep 15
+[ -f slow-deploy ] && [ "$CAPTAIN_ACTION" = deploy ] && sleep 15
 exit 0
 """
 
@@ -166,3 +167,23 @@ def test_rollback_json_prints_the_rollbacks_even_when_waiting_times_out(
             {"stage": "beta", "target": "one", "from": "v2", "to": "v1", "state": "running"}
         ]
     }
+
+
+@pytest.mark.slow
+def test_history_names_the_actor_of_a_rollback_once(two_versions: Project) -> None:
+    (two_versions.root / "slow-deploy").write_text("")
+    two_versions.commit("v3", **{"app.txt": "content 3\n"})
+    engine = two_versions.start()
+    try:
+        two_versions.wait_for(
+            lambda: two_versions.status()["stages"][0]["in_flight"] == "v3", what="v3 in beta"
+        )
+        done = two_versions.captain("rollback", "beta/one", "--reason", "bad")
+        assert done.returncode == 0, done.stderr
+    finally:
+        engine.terminate()
+        engine.wait(timeout=30)
+    history = two_versions.captain("history", "--stage", "beta").stdout
+    assert "pre-empted" in history
+    by = [line for line in history.splitlines() if " by " in line and "step.started" not in line]
+    assert by and all(line.count(" by ") == 1 for line in by), history

@@ -411,7 +411,7 @@ def test_only_the_named_targets_running_steps_are_stopped_and_the_version_is_rej
     state = v3_in_flight().state()
     reply = answer(PIPE, state, ann("prod/a", reason="slow"), now=0)
     assert reply.decisions == (
-        StopStep(step_id=2, actor="ann", reason="pre-empted: rolled back by ann: slow"),
+        StopStep(step_id=2, actor="ann", reason="pre-empted: rolled back: slow"),
         GrantApproval(
             stage="prod",
             version=3,
