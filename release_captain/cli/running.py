@@ -5,12 +5,15 @@ engine with one progress line per event."""
 import signal
 import sys
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from release_captain.cli import launcher
 from release_captain.cli.options import ConfigOption, config_path, finite, friendly
+
+if TYPE_CHECKING:
+    from release_captain.service import Event
 
 
 @friendly
@@ -99,7 +102,7 @@ def run(
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        captain.run(
+        failures = captain.run(
             until_idle=until_idle,
             stop=stop,
             on_event=event_printer(),
@@ -111,6 +114,18 @@ def run(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     captain.close()
+    if until_idle and failures:
+        # SPEC §9: a script learns from the exit code that a version failed meanwhile.
+        typer.echo("failed during this run: " + "; ".join(_failure(e) for e in failures))
+        raise typer.Exit(1)
+
+
+def _failure(event: "Event") -> str:
+    """`v3 rejected in prod-wave-2 (failed on eu-west-1)`, `v4's build failed (…)`."""
+    version = f"v{event.version}" if event.version is not None else "a version"
+    if event.kind == "build.failed":
+        return f"{version}'s build failed ({event.detail})"
+    return f"{version} rejected in {event.stage} ({event.detail})"
 
 
 @friendly

@@ -200,7 +200,9 @@ def _reject(pipeline: Pipeline, state: State, request: Reject, now: float) -> An
     decisions = reject(
         state, stage.name, version, actor=request.actor, why=why, comment=request.comment
     )
-    decisions += stop_running(state, stage.name, version, actor=request.actor, why=why)
+    # The history names the actor in its own column: the stopped steps' reason need not.
+    stopped = "rejected" + (f": {request.comment}" if request.comment else "")
+    decisions += stop_running(state, stage.name, version, actor=request.actor, why=stopped)
     return Answer(
         message=f"rejected {name} in {stage.name}; what ran of it there was stopped",
         decisions=tuple(decisions),

@@ -11,6 +11,7 @@ between decisions. Only this thread writes the database.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import threading
@@ -28,7 +29,7 @@ from release_captain.engine import (
     StartStep,
     decide,
 )
-from release_captain.errors import CaptainError
+from release_captain.errors import CaptainError, UsageError
 from release_captain.runtime.dispatch import (
     RUNS_A_COMMAND,
     AlarmsDone,
@@ -58,6 +59,10 @@ from release_captain.store import ArtefactRow, Event, Store, StoreUnavailable
 #: The longest the loop waits without a pass, so requests from other processes are
 #: applied within a second (rule R11).
 MAX_IDLE_WAIT = 0.5
+
+
+#: Event kinds that make `run --until-idle` exit 1: a version failed during the run.
+FAILURE_KINDS = frozenset({"stage.rejected", "build.failed"})
 
 
 class CaptainFault(CaptainError):
@@ -135,6 +140,11 @@ class Reconciler:
         self._holding = 0.0
         #: Why the captain could not start a step, until the loop holds for it.
         self._fault = ""
+        #: What failed while this engine ran (a rejection, a failed build), for the
+        #: exit code of `run --until-idle` (SPEC §9).
+        self.failures: list[Event] = []
+        #: Why a source could not be read at start.
+        self.unreadable: list[str] = []
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -147,6 +157,7 @@ class Reconciler:
             try:
                 source.prepare()
             except CaptainError as error:
+                self.unreadable.append(str(error))
                 self.store.append_event("source.unavailable", now=now, detail=str(error))
         self._doorbell = Doorbell(self.pipeline.state_dir, lambda: self._queue.put(Wake(False)))
         self._doorbell.start()
@@ -155,7 +166,11 @@ class Reconciler:
         self._report()
 
     def _start_watching(self) -> None:
-        paths = [p for s in self._sources.values() for p in s.watch_paths()]
+        paths = []
+        for source in self._sources.values():
+            # A source that cannot be read is polled until it can (source.unavailable).
+            with contextlib.suppress(CaptainError):
+                paths += source.watch_paths()
         if not paths:
             return
         watcher = self._watcher = RefWatcher(paths, self.sources_changed)
@@ -197,6 +212,9 @@ class Reconciler:
         stop = stop or threading.Event()
         self.start()
         try:
+            if until_idle and self.unreadable:
+                # SPEC §9: a run that would end idle having done nothing says why.
+                raise UsageError(f"{self.unreadable[0]}; nothing can be built from it")
             while not stop.is_set():
                 try:
                     outcome = self.tick()
@@ -422,4 +440,6 @@ class Reconciler:
 
     def _report(self) -> None:
         for event in self.store.take_events():
+            if event.kind in FAILURE_KINDS:
+                self.failures.append(event)
             self._on_event(event)

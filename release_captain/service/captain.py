@@ -106,8 +106,9 @@ class Captain:
         until_idle: bool = False,
         on_event: Callable[[Event], None] | None = None,
         stop: threading.Event | None = None,
-    ) -> None:
-        """Hold the engine lock and reconcile until stopped (or idle)."""
+    ) -> tuple[Event, ...]:
+        """Hold the engine lock and reconcile until stopped (or idle); what failed while
+        it ran (rejections, failed builds), oldest first."""
         from release_captain.runtime.lock import EngineLock
 
         store = self.store  # opened first: an unusable state directory is said plainly
@@ -120,6 +121,7 @@ class Captain:
             loop.run(until_idle=until_idle, stop=stop)
         finally:
             lock.release()
+        return tuple(loop.failures)
 
     def _loop(
         self, store: Store, *, on_event: Callable[[Event], None] | None = None, watch: bool

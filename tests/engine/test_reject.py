@@ -154,8 +154,8 @@ def test_an_in_flight_version_is_rejected_by_a_grant_and_its_running_steps_stop(
             comment="bad",
             reason="rejected while in flight",
         ),
-        StopStep(step_id=2, actor="ann", reason="rejected by ann: bad"),
-        StopStep(step_id=3, actor="ann", reason="rejected by ann: bad"),
+        StopStep(step_id=2, actor="ann", reason="rejected: bad"),
+        StopStep(step_id=3, actor="ann", reason="rejected: bad"),
     )
     assert reply.message == "rejected v2 in gamma; what ran of it there was stopped"
     assert (reply.version, reply.rejected) == (2, True)
@@ -268,7 +268,7 @@ def test_the_default_version(
 def test_the_default_stops_the_signoff_it_rejects() -> None:
     state = signoff(passed_beta(1, 2), 1).state()
     reply = answer(PIPE, state, Reject(stage="gamma", actor="ann"), now=0)
-    assert StopStep(step_id=2, actor="ann", reason="rejected by ann") in reply.decisions
+    assert StopStep(step_id=2, actor="ann", reason="rejected") in reply.decisions
 
 
 # --- refusals ----------------------------------------------------------------------------

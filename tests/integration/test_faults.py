@@ -259,7 +259,7 @@ def test_an_altered_artefact_is_never_deployed(project: Project) -> None:
     stored.write_text("tampered\n")
     assert project.captain("approve", "prod").returncode == 0
     done = project.captain("run", "--headless", "--until-idle")
-    assert done.returncode == 0
+    assert done.returncode == 1  # SPEC §9: v1 was rejected in prod during the run
     assert "altered" in done.stdout
     assert (project.root / "deployed").read_text() == "beta genuine\n", "wrong bytes ran"
     kinds = [e["kind"] for e in history(project)]
@@ -317,6 +317,6 @@ def test_a_deploy_command_that_is_not_executable(project: Project) -> None:
     write(project, deploy="./deploy.sh")
     project.commit("first", **{"app.txt": "1\n"})
     done = project.captain("run", "--headless", "--until-idle")
-    assert done.returncode == 0
+    assert done.returncode == 1  # SPEC §9: v1 was rejected in beta during the run
     failed = [e for e in history(project) if e["kind"] == "step.failed"]
     assert failed and "not executable" in failed[0]["detail"]

@@ -151,7 +151,7 @@ def test_a_failed_build_enters_no_stage_and_the_previous_version_stays(project: 
     assert project.captain("run", "--headless", "--until-idle").returncode == 0
     project.commit("broken", **{"broken": "yes\n"})
     done = project.captain("run", "--headless", "--until-idle")
-    assert done.returncode == 0
+    assert done.returncode == 1  # SPEC §9: a build failed during the run
     assert "build.failed" in done.stdout
     versions = project.captain("versions", "--json")
     import json
@@ -195,7 +195,7 @@ def test_a_command_that_times_out_leaves_no_process_behind(project: Project) -> 
     write_project(project, pipeline)
     project.commit("first", **{"app.txt": "one\n"})
     done = project.captain("run", "--headless", "--until-idle", timeout=120)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # SPEC §9: v1 was rejected during the run
     assert "timed out" in done.stdout
     assert not processes_mentioning(marker), "a process of the timed-out command is still alive"
 
