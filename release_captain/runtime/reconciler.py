@@ -45,10 +45,10 @@ from release_captain.runtime.dispatch import (
 from release_captain.runtime.doorbell import Doorbell
 from release_captain.runtime.execution import StepResult
 from release_captain.runtime.git import GitSource
+from release_captain.runtime.holding import CaptainFault, Holding
 from release_captain.runtime.leftovers import end_leftovers
-from release_captain.runtime.lock import say_holding
 from release_captain.runtime.observation import observe
-from release_captain.runtime.requests import Applied, apply_request, from_queue
+from release_captain.runtime.requests import apply_queued
 from release_captain.runtime.shell import Runner, ShellRunner
 from release_captain.runtime.source_polling import SourcePoller
 from release_captain.runtime.steady_clock import SteadyClock
@@ -65,14 +65,6 @@ MAX_IDLE_WAIT = 0.5
 FAILURE_KINDS = frozenset({"stage.rejected", "build.failed"})
 
 
-class CaptainFault(CaptainError):
-    """The captain could not do its part (start a step on a full disk): it holds and
-    tries again; no version fails for it (rule R10)."""
-
-
-#: How long the loop first holds when it cannot write its database, and at most.
-FIRST_HOLD = 0.5
-MAX_HOLD = 30.0
 #: A guard against a decision that does not change the state it was decided from.
 MAX_PASSES_PER_TICK = 10_000
 
@@ -136,8 +128,7 @@ class Reconciler:
         self._watch = watch
         #: Outcomes a failed write could not record yet.
         self._unrecorded: list[Ended] = []
-        #: Seconds the loop last held for its database (0 while it writes).
-        self._holding = 0.0
+        self._holding = Holding(pipeline.state_dir, self.clock, self._on_event)
         #: Why the captain could not start a step, until the loop holds for it.
         self._fault = ""
         #: What failed while this engine ran (a rejection, a failed build), for the
@@ -191,10 +182,10 @@ class Reconciler:
         if self._doorbell is not None:
             self._doorbell.stop()
         self._dispatch.stop()
-        say_holding(self.pipeline.state_dir, None)
+        self._holding.forget()
         for source in self._sources.values():
             source.close()
-        if self._holding:
+        if self._holding.seconds:
             # Writing would only wait for the lock again: what it could not record is
             # cut off, and the next start records and runs it again (rule R10).
             self._on_event(
@@ -218,33 +209,14 @@ class Reconciler:
             while not stop.is_set():
                 try:
                     outcome = self.tick()
-                    self._resume()
+                    self._holding.resume()
                     if until_idle and self.idle(outcome) and not self._poller.detect_now():
                         break
                     self._wait(self._timeout(outcome))
                 except (StoreUnavailable, CaptainFault) as fault:
-                    self._hold(fault, stop)
+                    self._holding.hold(fault, stop)
         finally:
             self.stop()
-
-    def _hold(self, fault: CaptainError, stop: threading.Event) -> None:
-        """Rule R10: the captain's own fault (its database locked by another program, a
-        full disk) never fails a version. Nothing it could not record was acted on;
-        what ran meanwhile stays queued; it says what is wrong and tries again, waiting
-        longer each time (up to `MAX_HOLD`), while the commands it started run on."""
-        self._holding = min(MAX_HOLD, self._holding * 2 or FIRST_HOLD)
-        detail = f"{fault}; nothing is lost, trying again in {self._holding:g}s"
-        self._on_event(Event(id=0, at=self.clock(), kind="engine.holding", detail=detail))
-        say_holding(self.pipeline.state_dir, str(fault))
-        stop.wait(self._holding)
-
-    def _resume(self) -> None:
-        if self._holding:
-            self._holding = 0.0
-            say_holding(self.pipeline.state_dir, None)
-            self._on_event(
-                Event(id=0, at=self.clock(), kind="engine.resumed", detail="writing again")
-            )
 
     def serve_requests(self) -> None:
         """Apply the queued requests and carry out what they start, to the end, deciding
@@ -396,29 +368,10 @@ class Reconciler:
     # -- people's requests (rule R11) ---------------------------------------------------
 
     def _apply_requests(self) -> None:
-        """Apply each queued request exactly once: its decisions and its settlement
-        commit together, so a crash leaves it either wholly applied or still pending."""
-        for queued in self.store.requests.pending():
-            applied: Applied | None = None
-            try:
-                with self.store.write():
-                    request = from_queue(queued.kind, queued.args, queued.actor)
-                    applied = apply_request(self.pipeline, self.store, request, self.clock())
-                    self.store.requests.settle(
-                        queued.id, ok=True, result=applied.result(), now=self.clock()
-                    )
-            except StoreUnavailable:
-                raise  # not the request's fault: it stays queued
-            except CaptainError as error:
-                with self.store.write():
-                    self.store.requests.settle(
-                        queued.id,
-                        ok=False,
-                        result={"error": str(error), "exit_code": error.exit_code},
-                        now=self.clock(),
-                    )
-            if applied is not None:
-                self._dispatch.launch(applied.effects)
+        """Apply each queued request exactly once (`runtime.requests.apply_queued`) and
+        carry out what it started."""
+        for applied in apply_queued(self.pipeline, self.store, self.clock):
+            self._dispatch.launch(applied.effects)
         self._report()
 
     # -- waiting -----------------------------------------------------------------------

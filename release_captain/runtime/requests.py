@@ -5,6 +5,7 @@ engine draining its queue, or the command itself when no engine runs. The engine
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import msgspec
@@ -23,9 +24,9 @@ from release_captain.engine.requests import (
     Rollback,
     SetGate,
 )
-from release_captain.errors import UsageError
+from release_captain.errors import CaptainError, UsageError
 from release_captain.runtime.observation import observe
-from release_captain.store import Started, StartedStep, Store
+from release_captain.store import Started, StartedStep, Store, StoreUnavailable
 
 _KINDS: dict[str, type[Request]] = {
     "approve": Approve,
@@ -102,3 +103,28 @@ def apply_request(pipeline: Pipeline, store: Store, request: Request, now: float
     decided = answer(pipeline, state, request, now)
     effects = store.apply(decided.decisions, now=now)
     return Applied(answer=decided, effects=tuple(effects))
+
+
+def apply_queued(pipeline: Pipeline, store: Store, clock: Callable[[], float]) -> Iterator[Applied]:
+    """Apply each queued request exactly once: its decisions and its settlement commit
+    together, so a crash leaves it either wholly applied or still pending. A request
+    that does not fit is settled failed with its sentence; one the store cannot take
+    now (StoreUnavailable) stays queued. Yields what each applied one did."""
+    for queued in store.requests.pending():
+        try:
+            with store.write():
+                request = from_queue(queued.kind, queued.args, queued.actor)
+                applied = apply_request(pipeline, store, request, clock())
+                store.requests.settle(queued.id, ok=True, result=applied.result(), now=clock())
+        except StoreUnavailable:
+            raise  # not the request's fault: it stays queued
+        except CaptainError as error:
+            with store.write():
+                store.requests.settle(
+                    queued.id,
+                    ok=False,
+                    result={"error": str(error), "exit_code": error.exit_code},
+                    now=clock(),
+                )
+            continue
+        yield applied
