@@ -20,6 +20,8 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from release_captain.runtime.reaper import live_group_members
+
 _GROUP_LINE = re.compile(rb"^# process group (\d+)$", re.MULTILINE)
 #: How often a group being ended is looked at.
 _POLL = 0.02
@@ -42,7 +44,7 @@ def end_leftovers(
     process stuck in the kernel cannot be waited for forever)."""
     mark = f"CAPTAIN_STATE_DIR={state_dir.absolute()}".encode()
     groups = {g for log in logs for g in groups_in(log) if g != os.getpgrp()}
-    ours = {g for g in groups if _members(g, mark)}
+    ours = _ours(groups, mark)
     if not ours:
         return set()
     for group in ours:
@@ -56,32 +58,26 @@ def end_leftovers(
 
 def _wait_empty(groups: set[int], mark: bytes, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
-    while any(_members(g, mark) for g in groups):
+    while _ours(groups, mark):
         if time.monotonic() >= deadline:
             return False
         time.sleep(_POLL)
     return True
 
 
-def _members(group: int, mark: bytes) -> list[int]:
-    """Live (not zombie) processes of `group` that run for this state directory."""
-    found = []
-    with contextlib.suppress(OSError):
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = Path(entry.path, "stat").read_text()
-                # The name in parentheses may hold spaces; the fields after it do not.
-                fields = stat[stat.rfind(")") + 2 :].split()
-                if fields[0] in ("Z", "X") or int(fields[2]) != group:
-                    continue
-                environ = Path(entry.path, "environ").read_bytes()
-            except (OSError, IndexError, ValueError):
-                continue
-            if mark in environ.split(b"\0"):
-                found.append(int(entry.name))
-    return found
+def _ours(groups: set[int], mark: bytes) -> set[int]:
+    """Those of `groups` with a live process that runs for this state directory, from
+    one scan of /proc."""
+    members = live_group_members() or {}
+    return {g for g in groups if any(_carries(pid, mark) for pid in members.get(g, ()))}
+
+
+def _carries(pid: int, mark: bytes) -> bool:
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return False
+    return mark in environ.split(b"\0")
 
 
 def _signal(group: int, sig: signal.Signals) -> None:

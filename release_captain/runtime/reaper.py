@@ -299,17 +299,20 @@ class _LiveGroups:
         except PermissionError:
             return True
         if not self._read:
-            self._groups, self._read = _live_groups(), True
+            members = live_group_members()
+            self._groups = None if members is None else set(members)
+            self._read = True
         return self._groups is None or pgid in self._groups
 
 
-def _live_groups() -> set[int] | None:
-    """The process group of every live (not zombie) process, from /proc (None without
-    /proc)."""
+def live_group_members() -> dict[int, list[int]] | None:
+    """Process group -> its live (not zombie) processes, from one scan of /proc (None
+    without /proc). The reaper asks it which groups still run; `runtime.leftovers` which
+    processes a crash left behind."""
     proc = Path("/proc")
     if not proc.is_dir():
         return None
-    groups: set[int] = set()
+    groups: dict[int, list[int]] = {}
     for entry in os.scandir(proc):
         if not entry.name.isdigit():
             continue
@@ -320,7 +323,7 @@ def _live_groups() -> set[int] | None:
         # The name in parentheses may hold spaces; the fields after it do not.
         fields = stat[stat.rfind(")") + 2 :].split()
         if len(fields) > 2 and fields[0] not in ("Z", "X"):
-            groups.add(int(fields[2]))
+            groups.setdefault(int(fields[2]), []).append(int(entry.name))
     return groups
 
 
