@@ -110,7 +110,9 @@ class Dispatcher:
         self._processes: dict[int, Running] = {}
         self._build_cancels: dict[int, threading.Event] = {}
         self._facts: dict[int, VersionFacts] = {}
-        reaper().on_failure(lambda error: self.outcomes.put(WatcherFailed(reason=repr(error))))
+        self._forget_reaper = reaper().on_failure(
+            lambda error: self.outcomes.put(WatcherFailed(reason=repr(error)))
+        )
 
     def launch(self, effects: Sequence[Started]) -> None:
         """Carry out recorded effects: step commands start together (each version's
@@ -169,6 +171,7 @@ class Dispatcher:
     def stop(self) -> None:
         """Cut off every command and build, and wait for them to end."""
         self.stopping = True
+        self._forget_reaper()
         for running in self._processes.values():
             running.cancel()
         for cancel in self._build_cancels.values():

@@ -146,14 +146,21 @@ class Reaper:
         with contextlib.suppress(BlockingIOError):
             os.write(self._wake_w, b"x")
 
-    def on_failure(self, callback: Callable[[BaseException], None]) -> None:
+    def on_failure(self, callback: Callable[[BaseException], None]) -> Callable[[], None]:
         """Call `callback` if the reaper's thread ever dies: nothing started would be
-        reported again, so whoever waits must stop rather than hang."""
+        reported again, so whoever waits must stop rather than hang. Returns what
+        forgets the callback (a loop that stops no longer waits)."""
         with self._lock:
             self._failure_callbacks.append(callback)
             failed = self.failed
         if failed is not None:
             callback(failed)
+
+        def forget() -> None:
+            with self._lock, contextlib.suppress(ValueError):
+                self._failure_callbacks.remove(callback)
+
+        return forget
 
     def _guarded_loop(self) -> None:
         try:

@@ -36,8 +36,9 @@ class Project:
             env=os.environ | {"PYTHONUNBUFFERED": "1"},
         )
 
-    def start(self, *args: str) -> subprocess.Popen[str]:
-        """Start `captain run --headless ARGS` in the background."""
+    def start(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        """Start `captain run --headless ARGS` in the background (with `env` added to the
+        environment)."""
         log = open(self.root / "engine.out", "a")  # noqa: SIM115 - closed with the process
         return subprocess.Popen(
             [sys.executable, "-m", "release_captain", "run", "--headless", *args],
@@ -45,7 +46,7 @@ class Project:
             stdout=log,
             stderr=subprocess.STDOUT,
             text=True,
-            env=os.environ | {"PYTHONUNBUFFERED": "1"},
+            env=os.environ | {"PYTHONUNBUFFERED": "1"} | (env or {}),
         )
 
     def commit(self, message: str, **files: str) -> str:

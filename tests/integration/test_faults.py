@@ -111,20 +111,8 @@ def test_the_engine_holds_while_its_database_is_locked_and_carries_on(
     rejected, and the engine goes on running."""
     write(project, deploy="sleep 1; " + DEPLOY)
     project.commit("first", **{"app.txt": "1\n"})
-    env = os.environ | {"CAPTAIN_DB_TIMEOUT": "0.3", "PYTHONUNBUFFERED": "1"}
-    import subprocess
-    import sys
-
     out = project.root / "engine.out"
-    with open(out, "a") as log:
-        engine = subprocess.Popen(
-            [sys.executable, "-m", "release_captain", "run", "--headless"],
-            cwd=project.root,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-        )
+    engine = project.start(env={"CAPTAIN_DB_TIMEOUT": "0.3"})
     engines.append(engine)
     project.wait_for(lambda: "step.started" in out.read_text(), what="the deploy to start")
     other = sqlite3.connect(project.root / ".captain" / "state.db", isolation_level=None)
@@ -157,20 +145,11 @@ def test_sigterm_stops_a_holding_engine_at_once_and_nothing_is_lost(
     """SIGTERM stops the engine within seconds even while it holds for a locked
     database; what it could not record runs again at the next start."""
     import signal
-    import subprocess
-    import sys
 
     write(project, deploy="sleep 0.5; " + DEPLOY)
     project.commit("first", **{"app.txt": "1\n"})
     out = project.root / "engine.out"
-    with open(out, "a") as log:
-        engine = subprocess.Popen(
-            [sys.executable, "-m", "release_captain", "run", "--headless"],
-            cwd=project.root,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=os.environ | {"CAPTAIN_DB_TIMEOUT": "0.3", "PYTHONUNBUFFERED": "1"},
-        )
+    engine = project.start(env={"CAPTAIN_DB_TIMEOUT": "0.3"})
     engines.append(engine)
     project.wait_for(lambda: "step.started" in out.read_text(), what="the deploy to start")
     other = sqlite3.connect(project.root / ".captain" / "state.db", isolation_level=None)
@@ -196,7 +175,6 @@ def test_the_engine_holds_while_its_disk_is_full_and_carries_on(project: Project
     up while the engine runs: it holds, says so, and once there is room the new version
     goes through; nothing fails or is rejected."""
     import subprocess
-    import sys
 
     small = project.root / "small"
     small.mkdir()
@@ -210,14 +188,7 @@ def test_the_engine_holds_while_its_disk_is_full_and_carries_on(project: Project
         write(project, state_dir="small/.captain")
         project.commit("first", **{"app.txt": "1\n"})
         out = project.root / "engine.out"
-        with open(out, "a") as log:
-            engine = subprocess.Popen(
-                [sys.executable, "-m", "release_captain", "run", "--headless"],
-                cwd=project.root,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=os.environ | {"PYTHONUNBUFFERED": "1"},
-            )
+        engine = project.start()
         beta = lambda: next(s for s in project.status()["stages"] if s["name"] == "beta")  # noqa: E731
         project.wait_for(lambda: beta()["passed"] == "v1", what="v1 to pass beta")
         filler = small / "filler"
