@@ -17,8 +17,8 @@ from release_captain.cli.options import config_path
 
 def _config(ctx: typer.Context) -> Path:
     """The pipeline file named before the word being completed, else the default."""
-    given = ctx.params.get("config")
-    return config_path(given if isinstance(given, Path) else None)
+    given = ctx.params.get("config")  # a str: completion parses without converting
+    return config_path(Path(given) if isinstance(given, str | Path) and given else None)
 
 
 def _starting(names: list[str], incomplete: str) -> list[str]:
