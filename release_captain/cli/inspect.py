@@ -133,7 +133,11 @@ def history(
 def logs(
     version: Annotated[
         str,
-        typer.Argument(help="v12, 12 or a commit SHA prefix.", autocompletion=complete_version),
+        typer.Argument(
+            metavar="VERSION",
+            help="v12, 12 or a commit SHA prefix.",
+            autocompletion=complete_version,
+        ),
     ],
     where: Annotated[
         str,
