@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from release_captain.cli.completion import complete_stage, complete_target, complete_version
 from release_captain.cli.options import (
     MAX_WAIT_SECONDS,
     ConfigOption,
@@ -24,7 +25,10 @@ from release_captain.cli.options import (
 if TYPE_CHECKING:
     from release_captain.service import Captain, Reply
 
-StageArgument = Annotated[str, typer.Argument(metavar="STAGE", help="The stage, as in status.")]
+StageArgument = Annotated[
+    str,
+    typer.Argument(metavar="STAGE", help="The stage, as in status.", autocompletion=complete_stage),
+]
 VersionOption = Annotated[
     str | None,
     typer.Option(
@@ -32,6 +36,7 @@ VersionOption = Annotated[
         "-v",
         help="v12, 12 or a commit SHA prefix [default: the one waiting].",
         show_default=False,
+        autocompletion=complete_version,
     ),
 ]
 CommentOption = Annotated[
@@ -130,12 +135,20 @@ def resume(stage: StageArgument, config: ConfigOption = None, as_json: JsonOptio
 def rollback(
     targets: Annotated[
         list[str],
-        typer.Argument(metavar="TARGET...", help="STAGE/TARGET, or STAGE for all its targets."),
+        typer.Argument(
+            metavar="TARGET...",
+            help="STAGE/TARGET, or STAGE for all its targets.",
+            autocompletion=complete_target,
+        ),
     ],
     config: ConfigOption = None,
     to: Annotated[
         str | None,
-        typer.Option("--to", help="Redeploy this version instead of the last good one."),
+        typer.Option(
+            "--to",
+            help="Redeploy this version instead of the last good one.",
+            autocompletion=complete_version,
+        ),
     ] = None,
     reason: Annotated[
         str | None, typer.Option("--reason", "-r", help="Why; kept in the history.")

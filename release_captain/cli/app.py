@@ -24,7 +24,7 @@ _SETTINGS: dict[str, Any] = {
         "through the stages of pipeline.toml, bakes, holds at gates and rolls back."
     ),
     "no_args_is_help": True,
-    "add_completion": False,
+    "add_completion": True,
     "pretty_exceptions_enable": False,
     "rich_markup_mode": None,
     "context_settings": {"help_option_names": ["-h", "--help"]},

@@ -2,18 +2,26 @@
 
 # No `from __future__ import annotations`: typer would eval every string annotation.
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from release_captain.cli.completion import (
+    complete_log_place,
+    complete_stage,
+    complete_target_name,
+    complete_version,
+)
 from release_captain.cli.options import (
     MAX_LIMIT,
     ConfigOption,
     JsonOption,
     config_path,
     friendly,
+    stdout_closed,
 )
 
 LimitOption = Annotated[
@@ -98,8 +106,14 @@ def versions(
 def history(
     config: ConfigOption = None,
     as_json: JsonOption = False,
-    stage: Annotated[str | None, typer.Option("--stage", help="Only this stage.")] = None,
-    target: Annotated[str | None, typer.Option("--target", help="Only this target.")] = None,
+    stage: Annotated[
+        str | None,
+        typer.Option("--stage", help="Only this stage.", autocompletion=complete_stage),
+    ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option("--target", help="Only this target.", autocompletion=complete_target_name),
+    ] = None,
     limit: LimitOption = None,
 ) -> None:
     """The audit log of every recorded change, newest last (one JSON object per line
@@ -117,41 +131,70 @@ def history(
 
 @friendly
 def logs(
-    version: Annotated[str, typer.Argument(help="v12, 12 or a commit SHA prefix.")],
-    where: Annotated[str, typer.Argument(metavar="STAGE/TARGET", help="Where it ran.")],
+    version: Annotated[
+        str,
+        typer.Argument(
+            metavar="VERSION",
+            help="v12, 12 or a commit SHA prefix.",
+            autocompletion=complete_version,
+        ),
+    ],
+    where: Annotated[
+        str,
+        typer.Argument(
+            metavar="STAGE/TARGET|build",
+            help="Where it ran, or `build` for the build's output.",
+            autocompletion=complete_log_place,
+        ),
+    ],
     config: ConfigOption = None,
     follow: Annotated[
-        bool, typer.Option("--follow", "-f", help="Keep printing while the step runs.")
+        bool,
+        typer.Option(
+            "--follow",
+            "-f",
+            help="Keep printing, step after step, until the version is done there.",
+        ),
     ] = False,
 ) -> None:
-    """The output of the deploy and approval steps of VERSION on STAGE/TARGET."""
-    import sys
-
-    captain = _captain(config)
-    views = captain.logs(version, where)
-    for view in views:
-        step = view.step
-        label = ("onebox " if step.onebox else "") + step.name
-        attempt = f" (attempt {step.attempt})" if step.attempt > 1 else ""
-        typer.secho(f"==> {label}{attempt}: {step.state} {step.detail}", bold=True)
-        sys.stdout.flush()
-        for chunk in view.chunks():  # streamed: a 200 MB log never sits in memory
-            sys.stdout.buffer.write(chunk)
+    """The output of the deploy, approval and rollback steps of VERSION on
+    STAGE/TARGET, or of its build. With --follow it goes on printing until the version
+    succeeded there, failed and was rolled back, or its stage settled it (the build:
+    until it ends); Ctrl-C stops it."""
+    pieces = _captain(config).log_output(version, where, follow=follow, wait=_wait_while_read)
+    try:
+        for piece in pieces:
+            if isinstance(piece, bytes):  # streamed: a 200 MB log never sits in memory
+                sys.stdout.buffer.write(piece)
+                continue
+            sys.stdout.buffer.flush()
+            typer.secho(str(piece), bold=True)
+            sys.stdout.flush()
         sys.stdout.buffer.flush()
-    last = views[-1]
-    if follow and last.step.state == "running":
+    except KeyboardInterrupt:
+        if not follow:
+            raise
+        sys.stdout.buffer.flush()  # following ends when the person says so: no error
 
-        def running() -> bool:
-            again = captain.logs(version, where)
-            return again[-1].step.id == last.step.id and again[-1].step.state == "running"
 
-        for line in captain.follow_log(last.path, running=running):
-            typer.echo(line, nl=False)
+def _wait_while_read(seconds: float) -> None:
+    """Sleep between polls of a followed log, unless nobody reads stdout any more
+    (`captain logs -f ... | head -1`): then end as a closed pipe ends every command."""
+    if stdout_closed():
+        raise BrokenPipeError
+    time.sleep(seconds)
 
 
 @friendly
 def where(
-    commit: Annotated[str, typer.Argument(help="A commit SHA or a prefix of one.")],
+    commit: Annotated[
+        str,
+        typer.Argument(
+            metavar="COMMIT|VERSION",
+            help="A commit SHA or a prefix of one, or a version (v12, 12).",
+            autocompletion=complete_version,
+        ),
+    ],
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -29,9 +29,10 @@ from release_captain.engine.requests import (
     RollbackMove,
     SetGate,
 )
-from release_captain.errors import StateConflict, UsageError, WaitTimeout
-from release_captain.service import reading
+from release_captain.errors import UsageError, WaitTimeout
+from release_captain.service import following, reading
 from release_captain.service.delivery import deliver
+from release_captain.service.following import LogPiece
 from release_captain.service.shapes import (
     BlockerView,
     LogView,
@@ -339,48 +340,36 @@ class Captain:
         """Where a commit or a version (`v12`, `12`) is: its version and, per stage and
         target, what became of it. A version that exists wins over a commit prefix, as in
         every command taking a version."""
-        text = commit.strip().lower()
-        named = reading._VERSION.match(text)
-        if named and (
-            self.store.views.version_exists(int(named.group(1))) or not reading._SHA.fullmatch(text)
-        ):
-            number = self.resolve_version(text)
-            return reading.where_of(self.pipeline, self.store, number, self.status())
-        if not reading._SHA.fullmatch(text):
-            raise UsageError(
-                f"'{commit}' is not a commit SHA (4 to 40 hex digits) or a version (v12, 12)"
-            )
-        found = self.store.views.versions_with_commit(text)
-        if not found:
-            raise StateConflict(
-                f"no version includes commit {commit}; is it on the watched branch?"
-            )
-        if len({sha for _, sha in found}) > 1:
-            raise UsageError(f"commit prefix '{commit}' is ambiguous; give more characters")
-        number = min(v for v, _ in found)
-        view = reading.where_of(self.pipeline, self.store, number, self.status())
-        return view
+        return reading.where_named(self.pipeline, self.store, commit, self.status)
 
     def logs(self, version: str, where: str) -> list[LogView]:
         """The output of every deploy and approval step of a version on one target."""
+        stage, target = self._one_target(where)
+        return reading.logs_of(self.store, self.resolve_version(version), stage, target)
+
+    def log_output(
+        self,
+        version: str,
+        where: str,
+        *,
+        follow: bool = False,
+        wait: Callable[[float], None] = time.sleep,
+    ) -> Iterator[LogPiece]:
+        """`captain logs`: headings and output of the steps of a version on one target
+        (`where` = `STAGE/TARGET`), or of its build (`where` = `build`); followed, until
+        the version is done there (see `service.following`)."""
         number = self.resolve_version(version)
+        if where == "build":
+            return following.build_output(self.store, number, follow=follow, wait=wait)
+        stage, target = self._one_target(where)
+        return following.target_output(self.store, number, stage, target, follow=follow, wait=wait)
+
+    def _one_target(self, where: str) -> tuple[str, str]:
         stage, targets = self.resolve_target(where)
         if len(targets) != 1:
             raise UsageError(f"name one target, as {stage.name}/{targets[0]}")
-        return reading.logs_of(self.store, number, stage.name, targets[0])
+        return stage.name, targets[0]
 
     def follow_log(self, path: Path, *, running: Callable[[], bool]) -> Iterator[str]:
         """Lines appended to `path` while `running()` says the step still runs."""
-        with open(path, errors="replace") as handle:
-            handle.seek(0, 2)
-            while True:
-                line = handle.readline()
-                if line:
-                    yield line
-                elif not running():
-                    rest = handle.read()
-                    if rest:
-                        yield rest
-                    return
-                else:
-                    time.sleep(0.2)
+        return following.follow_lines(path, running=running)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from release_captain.config.model import Approval, Pipeline, Stage
@@ -200,6 +201,27 @@ def where_of(pipeline: Pipeline, store: Store, number: int, status: StatusView) 
         message=info.message,
         stages=tuple(stages),
     )
+
+
+def where_named(
+    pipeline: Pipeline, store: Store, commit: str, status: Callable[[], StatusView]
+) -> WhereView:
+    """`where` for a commit or a version (`v12`, `12`): a version that exists wins over a
+    commit prefix, as in every command taking a version."""
+    text = commit.strip().lower()
+    named = _VERSION.match(text)
+    if named and (store.views.version_exists(int(named.group(1))) or not _SHA.fullmatch(text)):
+        return where_of(pipeline, store, resolve_version(store, text), status())
+    if not _SHA.fullmatch(text):
+        raise UsageError(
+            f"'{commit}' is not a commit SHA (4 to 40 hex digits) or a version (v12, 12)"
+        )
+    found = store.views.versions_with_commit(text)
+    if not found:
+        raise StateConflict(f"no version includes commit {commit}; is it on the watched branch?")
+    if len({sha for _, sha in found}) > 1:
+        raise UsageError(f"commit prefix '{commit}' is ambiguous; give more characters")
+    return where_of(pipeline, store, min(v for v, _ in found), status())
 
 
 def logs_of(store: Store, number: int, stage: str, target: str) -> list[LogView]:

@@ -163,6 +163,21 @@ class LogView(Struct, frozen=True, kw_only=True):
         return f"… ({skipped:,} bytes not shown)\n" + rest.decode(errors="replace")
 
 
+class LogHeading(Struct, frozen=True, kw_only=True):
+    """The line `captain logs` prints above a step's or a build's output, and again when
+    a followed one ends: what it is, which attempt, and how it stands."""
+
+    #: `deploy`, an approval's name (`onebox smoke` for the onebox's), `rollback`, `build`.
+    name: str
+    attempt: int
+    state: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        attempt = f" (attempt {self.attempt})" if self.attempt > 1 else ""
+        return f"==> {self.name}{attempt}: {self.state} {self.detail}".rstrip()
+
+
 class BlockerView(Struct, frozen=True, kw_only=True):
     """One blocker in `captain blockers`."""
 
@@ -316,6 +331,7 @@ def reply_json(reply: Reply) -> dict[str, Any]:
 __all__ = [
     "ApprovalView",
     "BlockerView",
+    "LogHeading",
     "LogView",
     "RollbackItem",
     "RollbackView",

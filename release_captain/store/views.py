@@ -8,6 +8,7 @@ from pathlib import Path
 from msgspec import Struct
 
 from release_captain.store.database import Database, ReadingConnection
+from release_captain.store.records import numbered
 
 
 class VersionRow(Struct, frozen=True, kw_only=True):
@@ -42,6 +43,17 @@ class StepRow(Struct, frozen=True, kw_only=True):
     detail: str
     log: str
     checks: str
+
+
+class BuildAttemptRow(Struct, frozen=True, kw_only=True):
+    """One attempt at a version's build, as `logs VERSION build` shows it."""
+
+    attempt: int
+    #: building | succeeded | failed for the latest attempt; interrupted for one a
+    #: crash cut off (it ran again, or will).
+    state: str
+    detail: str
+    log: Path
 
 
 class DeploymentRow(Struct, frozen=True, kw_only=True):
@@ -224,6 +236,28 @@ class Views:
             "SELECT build FROM versions WHERE number = ?", (version,)
         ).fetchone()
         return row[0] if row else None
+
+    def build_attempts(self, version: int) -> list[BuildAttemptRow]:
+        """Every attempt at the version's build, oldest first; none before it started.
+        Each attempt writes its own log beside the first one (`records.numbered`)."""
+        row = self._conn.execute(
+            "SELECT build, build_detail, build_log, build_attempts FROM versions WHERE number = ?",
+            (version,),
+        ).fetchone()
+        if row is None or not row[2] or not row[3]:
+            return []
+        build, detail, log, attempts = row
+        folder = Path(log).parent
+        latest = build if build in ("building", "succeeded", "failed") else "interrupted"
+        return [
+            BuildAttemptRow(
+                attempt=n,
+                state=latest if n == attempts else "interrupted",
+                detail=detail if n == attempts else "",
+                log=folder / numbered("build", n),
+            )
+            for n in range(1, attempts + 1)
+        ]
 
     def step_states(self, ids: list[int]) -> dict[int, tuple[str, str]]:
         """step id -> (state, detail), for following steps to their end."""
