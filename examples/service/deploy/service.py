@@ -105,8 +105,11 @@ def start(folder: Path, pyz: Path) -> tuple[int, int]:
     with (folder / "service.log").open("ab") as log:
         proc = subprocess.Popen(
             [sys.executable, str(pyz), "--port", str(port)],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            cwd=folder, start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=folder,
+            start_new_session=True,
         )
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline and proc.poll() is None:
@@ -133,7 +136,8 @@ def deploy(argv: list[str]) -> str:
     for stale in folder.glob("app-*.pyz"):
         if stale != pyz:
             stale.unlink()
-    return f"{os.environ.get('CAPTAIN_ACTION', 'deploy')}: {folder.name} runs {pyz.name} on {HOST}:{port}"
+    action = os.environ.get("CAPTAIN_ACTION", "deploy")
+    return f"{action}: {folder.parent.name}/{folder.name} runs {pyz.name} on {HOST}:{port}"
 
 
 def port_of(folder: Path) -> int:

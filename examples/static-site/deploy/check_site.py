@@ -33,9 +33,9 @@ class Links(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
-            if name in ("href", "src") and value and not urlsplit(value).scheme:
-                if not value.startswith(("#", "//")):
-                    self.found.append(value.split("#")[0])
+            local = value and not urlsplit(value).scheme and not value.startswith(("#", "//"))
+            if name in ("href", "src") and local:
+                self.found.append(value.split("#")[0])
 
 
 def links_of(html: str) -> list[str]:

@@ -8,7 +8,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
-from server import make_server  # noqa: E402
+from server import make_server
 
 
 class ServerTest(unittest.TestCase):
