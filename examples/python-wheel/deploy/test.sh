@@ -22,4 +22,4 @@ PY
 # unittest is in the standard library, so the bare venv can run it. For pytest, install
 # it into each venv (pip_in_venv install pytest in install.sh) or create the venvs with
 # --system-site-packages, and run: "$python" -m pytest -q tests
-exec "$python" -m unittest discover -s tests -t . -v
+exec "$python" -m unittest discover -s tests -v
