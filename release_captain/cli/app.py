@@ -33,6 +33,7 @@ _SETTINGS: dict[str, Any] = {
 #: Every command, in the order of `captain --help`.
 COMMANDS: tuple[Callable[..., Any], ...] = (
     running.validate,
+    running.schema,
     running.run,
     running.demo,
     inspect.status,

@@ -1,5 +1,6 @@
-"""Provides `captain validate` and `captain run`: checking the pipeline and running the
-engine with one progress line per event."""
+"""Provides `captain validate`, `captain schema` and `captain run`: checking the pipeline,
+describing its shape to editors, and running the engine with one progress line per
+event."""
 
 # No `from __future__ import annotations`: typer would eval every string annotation.
 import signal
@@ -61,6 +62,29 @@ def validate(
     sources = ", ".join(f"{s.name} ({s.repo} {s.branch})" for s in pipeline.sources)
     console.print(f"sources: {sources}\nstate: {pipeline.state_dir}")
     console.print("[green]pipeline.toml is valid[/]")
+
+
+@friendly
+def schema(config: ConfigOption = None) -> None:
+    """Print the JSON Schema (draft 2020-12) of pipeline.toml, for editors.
+
+    Editors that read a `#:schema` line (taplo, Even Better TOML in VS Code) then
+    complete keys, show what each means and flag unknown keys and wrong types as you
+    type. Save it next to the pipeline and name it on the file's first line:
+
+        captain schema > pipeline.schema.json
+
+        #:schema ./pipeline.schema.json
+
+    The schema checks the file's shape; `captain validate` still checks the rest
+    (references, windows, commands on disk). It is the same for every pipeline file,
+    so --config is accepted, as by every command, but not read.
+    """
+    import json
+
+    from release_captain.config.schema import json_schema
+
+    sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
 
 
 @friendly

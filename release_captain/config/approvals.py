@@ -9,24 +9,14 @@ hence the `Draft` that remembers whether the timeout was written.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from msgspec import Struct
 from msgspec.structs import replace
 
 from release_captain.config.model import Approval, ApprovalKind
 from release_captain.config.reader import Reference, Table, describe, index_path
-
-KINDS: tuple[ApprovalKind, ...] = ("run", "bake", "wait", "manual")
-#: The most evaluations a bake may require of each monitor (a million is already
-#: eleven days of checks a second).
-MAX_CHECKS = 1_000_000
-#: The keys each kind allows besides `name` and the kind's own key.
-KIND_KEYS: dict[ApprovalKind, tuple[str, ...]] = {
-    "run": ("timeout",),
-    "bake": ("monitors", "interval", "min_checks"),
-    "wait": (),
-    "manual": (),
-}
+from release_captain.config.shape import APPROVAL
 
 
 class Draft(Struct, frozen=True, kw_only=True):
@@ -52,21 +42,20 @@ def read_approval(table: Table, refs: list[Reference]) -> Draft | None:
     """One approval table; None when it has problems (they are recorded)."""
     errors_before = len(table.problems)
     name = table.name()
-    kinds = [kind for kind in KINDS if kind in table]
+    kinds = [variant.key for variant in APPROVAL.variants if variant.key in table]
     if len(kinds) != 1:
         table.problem(
             None, f"give exactly one of run, bake, wait or manual (found {_found(kinds)})"
         )
-        table.known(*(key for keys in KIND_KEYS.values() for key in keys))
         table.finish()
         return None
-    kind = kinds[0]
+    kind = cast(ApprovalKind, kinds[0])
     approval = Approval(name=name or "", kind=kind)
     timeout_set = False
     match kind:
         case "run":
             command = table.str_("run", None)
-            timeout = table.duration("timeout", None, positive=True)
+            timeout = table.duration("timeout", None)
             timeout_set = timeout is not None
             approval = replace(
                 approval, run=command, timeout=approval.timeout if timeout is None else timeout
@@ -76,23 +65,15 @@ def read_approval(table: Table, refs: list[Reference]) -> Draft | None:
                 approval,
                 duration=table.duration("bake", 0.0),
                 monitors=_bake_monitors(table, refs),
-                interval=table.duration("interval", 30.0, positive=True),
-                min_checks=table.int_("min_checks", 1, minimum=1, maximum=MAX_CHECKS),
+                interval=table.duration("interval", 30.0),
+                min_checks=table.int_("min_checks", 1),
             )
         case "wait":
             approval = replace(approval, duration=table.duration("wait", 0.0))
         case "manual":
             if table.bool_("manual", True) is False:
                 table.problem("manual", "only manual = true makes an approval (remove it)")
-    table.finish(
-        {
-            key: f"{key} is only for {other} approvals"
-            for other, keys in KIND_KEYS.items()
-            if other != kind
-            for key in keys
-            if key not in KIND_KEYS[kind]
-        }
-    )
+    table.finish(kind=kind)
     if len(table.problems) > errors_before:
         return None
     return Draft(approval=approval, timeout_set=timeout_set)
@@ -130,7 +111,7 @@ def read_approvals(table: Table, key: str, refs: list[Reference]) -> tuple[Draft
                 f'expected a table like {{ name = "...", run = "..." }}, got {describe(item)}',
             )
             continue
-        draft = read_approval(Table(item, path, table.problems), refs)
+        draft = read_approval(Table(item, path, table.problems, APPROVAL), refs)
         name = item.get("name")
         if isinstance(name, str):
             if name in seen:

@@ -12,9 +12,8 @@ from functools import cache
 
 from release_captain.config.model import Blocker
 from release_captain.config.reader import Table, close_hint, describe, index_path, name_problem
+from release_captain.config.shape import BLOCKER
 from release_captain.config.windows_syntax import check_deny, check_window
-
-_KINDS = ("holidays", "deny", "allow")
 
 
 @cache  # building a calendar costs a millisecond; validating on every reload adds up
@@ -62,7 +61,7 @@ def read_blocker(table: Table, name: str) -> Blocker | None:
         table.problem("timezone", problem)
     table.finish()
     # A misspelt or broken kind was reported already; saying none is given would repeat it.
-    if len(table.problems) == before and not any(table.raw(key) for key in _KINDS):
+    if len(table.problems) == before and not any(table.raw(key) for key in BLOCKER.at_least_one):
         table.problem(None, "give at least one of holidays, deny or allow")
     if len(table.problems) > before:
         return None
@@ -71,18 +70,17 @@ def read_blocker(table: Table, name: str) -> Blocker | None:
 
 def read_blockers(doc: Table) -> tuple[Blocker, ...]:
     """Every `[blockers.NAME]` table, in the order written."""
-    section = doc.table("blockers", shape="tables like [blockers.NAME]")
+    section = doc.table("blockers", expected="tables like [blockers.NAME]")
     if section is None:
         return ()
     blockers = []
     for name, value in section.data.items():
-        section.known(name)
         if problem := name_problem(name):
             section.problem(name, problem)
         if not isinstance(value, dict):
             section.problem(name, f"expected a table [blockers.{name}], got {describe(value)}")
             continue
-        blocker = read_blocker(Table(value, section.path_of(name), section.problems), name)
+        blocker = read_blocker(Table(value, section.path_of(name), section.problems, BLOCKER), name)
         if blocker is not None:
             blockers.append(blocker)
     return tuple(blockers)

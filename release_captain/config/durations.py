@@ -22,6 +22,10 @@ _NUMBER = r"(\d+(?:\.\d+)?)"
 _DURATION = re.compile(
     rf"(?:{_NUMBER}d)?\s*(?:{_NUMBER}h)?\s*(?:{_NUMBER}m)?\s*(?:{_NUMBER}s)?\s*(?:{_NUMBER}ms)?"
 )
+#: `_DURATION` for JSON Schema (`captain schema`): the whole text, surrounding spaces
+#: allowed as `strip` allows them. A text with no part at all matches it too, so the
+#: schema also asks for a digit (without a lookahead, which editors' engines lack).
+JSON_PATTERN = rf"^\s*{_DURATION.pattern}\s*$"
 _UNIT_SECONDS = (86400.0, 3600.0, 60.0, 1.0, 0.001)
 #: The longest duration accepted anywhere in pipeline.toml: 365 days.
 MAX_SECONDS = 365 * 86400.0

@@ -19,7 +19,6 @@ from release_captain.config.model import Build, Monitor, Pipeline, Source, Stage
 from release_captain.config.monitors import read_monitors
 from release_captain.config.placeholders import template_vars
 from release_captain.config.reader import (
-    SECTIONS,
     Problems,
     Reference,
     Table,
@@ -27,12 +26,11 @@ from release_captain.config.reader import (
     env_name,
     key_path,
 )
+from release_captain.config.shape import FILE, PIPELINE
 from release_captain.config.stages import check_unique, expand, read_defaults, read_stage
 
 # scp-like git addresses (`git@github.com:org/repo.git`) have no scheme but are URLs.
 _SCP_URL = re.compile(r"[\w.+-]+@[\w.-]+:")
-#: The most commands a pipeline may run at once (each is a process and a thread).
-MAX_PARALLEL = 1000
 
 
 def is_url(repo: str) -> bool:
@@ -41,7 +39,7 @@ def is_url(repo: str) -> bool:
 
 
 def _read_sources(doc: Table, root: Path, state_dir: Path) -> tuple[Source, ...]:
-    tables = doc.tables("sources", shape="an array of tables ([[sources]])")
+    tables = doc.tables("sources", expected="an array of tables ([[sources]])")
     if not tables:
         # Not when it was written as something else: that problem is reported already.
         if doc.data.get("sources") in (None, []):
@@ -56,7 +54,7 @@ def _read_sources(doc: Table, root: Path, state_dir: Path) -> tuple[Source, ...]
         branch = table.str_("branch", "main")
         if problem := _branch_problem(branch):
             table.problem("branch", problem)
-        poll = table.duration("poll", 2.0, positive=True)
+        poll = table.duration("poll", 2.0)
         table.finish()
         if name is not None:
             if name in seen:
@@ -138,7 +136,7 @@ def _read_build(doc: Table) -> Build:
         checks=table.list_of_str("checks", ()),
         run=table.list_of_str("run", ()),
         artefacts=table.list_of_str("artefacts", ()),
-        timeout=table.duration("timeout", 600.0, positive=True),
+        timeout=table.duration("timeout", 600.0),
     )
     table.finish()
     return build
@@ -201,18 +199,17 @@ def parse_pipeline(
     file = path.expanduser().resolve()
     root = file.parent
     problems = Problems()
-    doc = Table(data, "", problems)
-    doc.known(*SECTIONS)
+    doc = Table(data, "", problems, FILE)
     doc.finish()
 
     info = doc.table("pipeline")
     if info is None:
         # Absent, its name is missing; of the wrong type, that is the one problem to say.
         wrong = "pipeline" in doc.data
-        info = Table({}, "pipeline", Problems() if wrong else problems)
+        info = Table({}, "pipeline", Problems() if wrong else problems, PIPELINE)
     name = info.name()
     state_text = info.str_("state_dir", ".captain")
-    max_parallel = info.int_("max_parallel", 16, minimum=1, maximum=MAX_PARALLEL)
+    max_parallel = info.int_("max_parallel", 16)
     info.finish()
     if state_dir is not None:
         state = Path(state_dir).expanduser().resolve()
@@ -223,7 +220,7 @@ def parse_pipeline(
     build = _read_build(doc)
     refs: list[Reference] = []
     defaults = read_defaults(doc, refs)
-    tables = doc.tables("stages", shape="an array of tables ([[stages]])")
+    tables = doc.tables("stages", expected="an array of tables ([[stages]])")
     if not tables and doc.data.get("stages") in (None, []):
         doc.problem("stages", "at least one [[stages]] is required")
     specs = [read_stage(table, refs) for table in tables or ()]

@@ -3,8 +3,9 @@
 `captain validate` must report every problem of a pipeline file at once, each starting
 with the key path a person can find in the file (`stages[2].approvals[0].timeout`). So
 instead of raising on the first bad value, every getter here records a problem and hands
-back a fallback, and parsing carries on. A `Table` also remembers every key it was asked
-about, which is how unknown keys are found without keeping a second list of valid keys.
+back a fallback, and parsing carries on. A `Table` knows the shape of its table
+(`config.shape`): a key the shape does not declare is unknown, and each getter takes
+its bounds from the key's declaration, so the reader and `captain schema` agree.
 """
 
 from __future__ import annotations
@@ -20,16 +21,29 @@ from typing import Literal, TypeVar
 from msgspec import Struct
 
 from release_captain.config.durations import parse_duration
+from release_captain.config.shape import (
+    NAME_PATTERN,
+    SECTIONS,
+    Choice,
+    Duration,
+    Flag,
+    Integer,
+    ListOf,
+    Name,
+    Named,
+    Shape,
+    Sub,
+    Text,
+    Value,
+    Variables,
+)
 from release_captain.errors import ConfigError
 
 D = TypeVar("D")
 C = TypeVar("C", bound=str)
+V = TypeVar("V", bound=Value)
 
-#: Stage, target, monitor, blocker, source and approval names.
-NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]*")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-#: The top-level keys of pipeline.toml.
-SECTIONS = ("pipeline", "sources", "build", "defaults", "stages", "monitors", "blockers")
 
 
 class Problems:
@@ -131,21 +145,44 @@ class Reference(Struct, frozen=True, kw_only=True):
 
 
 class Table:
-    """One TOML table with its key path, recording problems into a shared collector.
+    """One TOML table with its key path and shape, recording problems into a shared
+    collector.
 
     Getters take a `default` returned when the key is absent *or* its value is wrong (the
-    problem is recorded); pass `None` to learn whether the key was set at all.
+    problem is recorded); pass `None` to learn whether the key was set at all. A table
+    without a shape (variables, `[monitors]`) has keys of the user's choosing.
     """
 
-    def __init__(self, data: Mapping[str, object], path: str, problems: Problems) -> None:
+    def __init__(
+        self, data: Mapping[str, object], path: str, problems: Problems, shape: Shape | None
+    ) -> None:
         self.data = data
         self.path = path
         self.problems = problems
-        self._asked: set[str] = set()
+        self.shape = shape
 
     def __contains__(self, key: str) -> bool:
-        self._asked.add(key)
+        self._declared(key)
         return key in self.data
+
+    def _declared(self, key: str, *kinds: type) -> Value:
+        """The declaration of `key` in this table's shape, which must be of one of
+        `kinds` when they are given.
+
+        Raising here means the code reads a key the shape does not declare, or reads it
+        as another type: a mistake any test that reads the key finds, never the user's.
+        """
+        if self.shape is None:
+            raise KeyError(f"{self.path} has no shape to declare {key!r}")
+        value = self.shape.value(key)
+        if kinds and not isinstance(value, kinds):
+            raise TypeError(f"{self.shape.id}.{key} is declared as {value!r}, not {kinds}")
+        return value
+
+    def _declared_as(self, key: str, kind: type[V]) -> V:
+        value = self._declared(key, kind)
+        assert isinstance(value, kind)
+        return value
 
     def path_of(self, key: str) -> str:
         return key_path(self.path, key)
@@ -154,13 +191,9 @@ class Table:
         """Record a problem at `key` of this table, or at the table itself for None."""
         self.problems.add(self.path if key is None else self.path_of(key), message)
 
-    def known(self, *keys: str) -> None:
-        """Mark keys as valid here without reading them (e.g. after a fatal problem)."""
-        self._asked.update(keys)
-
     def raw(self, key: str) -> object | None:
         """The value as parsed by tomllib, or None when absent."""
-        self._asked.add(key)
+        self._declared(key)
         return self.data.get(key)
 
     def _wrong(self, key: str, expected: str, value: object) -> None:
@@ -168,6 +201,7 @@ class Table:
 
     def str_(self, key: str, default: D, *, required: bool = False) -> str | D:
         """A non-empty string."""
+        self._declared(key, Text, Name)
         value = self.raw(key)
         if value is None:
             if required:
@@ -189,24 +223,25 @@ class Table:
             self.problem(key, problem)
         return value
 
-    def int_(
-        self, key: str, default: D, *, minimum: int | None = None, maximum: int | None = None
-    ) -> int | D:
+    def int_(self, key: str, default: D) -> int | D:
+        """An integer within the bounds its key declares."""
+        bounds = self._declared_as(key, Integer)
         value = self.raw(key)
         if value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, int):
             self._wrong(key, "an integer", value)
             return default
-        if minimum is not None and value < minimum:
-            self.problem(key, f"must be at least {minimum}, got {value}")
+        if value < bounds.minimum:
+            self.problem(key, f"must be at least {bounds.minimum}, got {value}")
             return default
-        if maximum is not None and value > maximum:
-            self.problem(key, f"must be at most {maximum}, got {value}")
+        if value > bounds.maximum:
+            self.problem(key, f"must be at most {bounds.maximum}, got {value}")
             return default
         return value
 
     def bool_(self, key: str, default: D) -> bool | D:
+        self._declared(key, Flag)
         value = self.raw(key)
         if value is None:
             return default
@@ -215,8 +250,10 @@ class Table:
             return default
         return value
 
-    def duration(self, key: str, default: D, *, positive: bool = False) -> float | D:
-        """A duration in seconds; `positive` rejects zero (timeouts, intervals)."""
+    def duration(self, key: str, default: D) -> float | D:
+        """A duration in seconds; one its key declares positive refuses zero (timeouts,
+        intervals)."""
+        positive = self._declared_as(key, Duration).positive
         value = self.raw(key)
         if value is None:
             return default
@@ -231,7 +268,10 @@ class Table:
         return seconds
 
     def choice(self, key: str, allowed: tuple[C, ...], default: D) -> C | D:
-        """One of the `allowed` strings (typed as the `Literal` they come from)."""
+        """One of the `allowed` strings (typed as the `Literal` they come from), which
+        must be the options its key declares."""
+        if self._declared_as(key, Choice).options != allowed:
+            raise ValueError(f"{key} is declared with other options than {allowed}")
         value = self.raw(key)
         if value is None:
             return default
@@ -244,6 +284,8 @@ class Table:
 
     def list_of_str(self, key: str, default: D) -> tuple[str, ...] | D:
         """A list of strings (a lone string is refused: lists are always written as lists)."""
+        if not isinstance(self._declared_as(key, ListOf).item, Text | Name):
+            raise TypeError(f"{key} is not declared as a list of strings")
         value = self.raw(key)
         if value is None:
             return default
@@ -262,18 +304,21 @@ class Table:
             bad = True
         return default if bad else tuple(value)
 
-    def table(self, key: str, *, shape: str = "a table") -> Table | None:
+    def table(self, key: str, *, expected: str = "a table") -> Table | None:
         """The sub-table at `key`, or None when absent or not a table."""
+        declared = self._declared(key, Sub, Named, Variables)
         value = self.raw(key)
         if value is None:
             return None
         if not isinstance(value, dict):
-            self._wrong(key, shape, value)
+            self._wrong(key, expected, value)
             return None
-        return Table(value, self.path_of(key), self.problems)
+        shape = declared.shape if isinstance(declared, Sub) else None
+        return Table(value, self.path_of(key), self.problems, shape)
 
     def list_(self, key: str) -> list[object] | None:
         """The array at `key`, or None when absent or not an array."""
+        self._declared(key, ListOf)
         value = self.raw(key)
         if value is None:
             return None
@@ -282,37 +327,50 @@ class Table:
             return None
         return value
 
-    def tables(self, key: str, *, shape: str) -> list[Table] | None:
+    def tables(self, key: str, *, expected: str) -> list[Table] | None:
         """The array of tables at `key` (`[[key]]` or a list of inline tables), or None
         when absent or not an array; items that are not tables are reported and skipped.
-        `shape` tells the user what to write instead, e.g. 'an array of tables ([[stages]])'.
+        `expected` tells the user what to write instead, e.g. 'an array of tables
+        ([[stages]])'.
         """
+        item = self._declared_as(key, ListOf).item
+        if not isinstance(item, Sub):
+            raise TypeError(f"{key} is not declared as an array of tables")
         value = self.raw(key)
         if value is None:
             return None
         if not isinstance(value, list):
-            self._wrong(key, shape, value)
+            self._wrong(key, expected, value)
             return None
         found = []
-        for i, item in enumerate(value):
+        for i, entry in enumerate(value):
             path = index_path(self.path_of(key), i)
-            if isinstance(item, dict):
-                found.append(Table(item, path, self.problems))
+            if isinstance(entry, dict):
+                found.append(Table(entry, path, self.problems, item.shape))
             else:
-                self.problems.add(path, f"expected a table, got {describe(item)}")
+                self.problems.add(path, f"expected a table, got {describe(entry)}")
         return found
 
-    def finish(self, misplaced: Mapping[str, str] | None = None) -> None:
-        """Report every key nobody asked about as unknown, with a did-you-mean hint.
+    def finish(
+        self, misplaced: Mapping[str, str] | None = None, *, kind: str | None = None
+    ) -> None:
+        """Report every key the shape does not declare as unknown, with a did-you-mean
+        hint; for a table of one `kind`, the keys only other kinds allow too.
 
         `misplaced` maps keys that are valid elsewhere to an explanation, which is more
-        useful than a spelling hint ('interval is only for bake approvals').
+        useful than a spelling hint ('name belongs on each [[stages]] entry').
         """
+        if self.shape is None:
+            return
+        valid = self.shape.valid_keys(kind)
         for key in self.data:
-            if key in self._asked:
+            if key in valid:
                 continue
+            owner = self.shape.owner(key)
             if misplaced and key in misplaced:
                 self.problem(key, f"unknown key; {misplaced[key]}")
+            elif owner is not None:
+                self.problem(key, f"unknown key; {key} is only for {owner} {self.shape.noun}")
             elif self.path and key in SECTIONS:
                 # `build = [...]` written below `[[sources]]` lands in that table.
                 self.problem(
@@ -321,4 +379,4 @@ class Table:
                     "header it belongs to that table: move it above the first header",
                 )
             else:
-                self.problem(key, "unknown key" + close_hint(key, self._asked))
+                self.problem(key, "unknown key" + close_hint(key, valid))

@@ -24,8 +24,8 @@ from release_captain.config.reader import (
     index_path,
     name_problem,
 )
+from release_captain.config.shape import PROMOTIONS, TARGET
 
-PROMOTIONS: tuple[Promotion, ...] = ("automatic", "manual")
 #: Keys a stage has that `[defaults]` must not set, with the reason shown to the user.
 STAGE_ONLY = {
     key: f"{key} belongs on each [[stages]] entry, not under [defaults]"
@@ -92,12 +92,11 @@ class Expanded(Struct, frozen=True, kw_only=True):
 
 def read_vars(table: Table, key: str = "vars") -> Vars | None:
     """A table of variables, stringified (`true`/`false` for booleans) and sorted."""
-    vars_table = table.table(key, shape="a table like { port = 8201 }")
+    vars_table = table.table(key, expected="a table like { port = 8201 }")
     if vars_table is None:
         return None
     values: dict[str, str] = {}
     for name, value in vars_table.data.items():
-        vars_table.known(name)
         if not VAR_NAME.fullmatch(name):
             vars_table.problem(
                 name,
@@ -130,7 +129,7 @@ def read_settings(table: Table, refs: list[Reference]) -> Settings:
     # A deploy written wrong reads as "" rather than None, so a stage that inherits it
     # is not also told that its deploy is missing.
     deploy = table.str_("deploy", None if table.raw("deploy") is None else "")
-    timeout = table.duration("timeout", None, positive=True)
+    timeout = table.duration("timeout", None)
     rollback = table.bool_("rollback", None)
     promotion = table.choice("promotion", PROMOTIONS, None)
     wave_promotion = table.choice("wave_promotion", PROMOTIONS, None)
@@ -140,7 +139,7 @@ def read_settings(table: Table, refs: list[Reference]) -> Settings:
         onebox = False
     else:
         onebox_table = table.table(
-            "onebox", shape="a table like { approvals = [...] }, or false to have none"
+            "onebox", expected="a table like { approvals = [...] }, or false to have none"
         )
         if onebox_table is not None:
             onebox = read_approvals(onebox_table, "approvals", refs) or ()
@@ -179,7 +178,7 @@ def _read_targets(items: list[object], path: str, problems: Problems) -> tuple[T
                 problems.add(item_path, problem)
             targets.append(TargetSpec(path=item_path, name=item))
         elif isinstance(item, dict):
-            table = Table(item, item_path, problems)
+            table = Table(item, item_path, problems, TARGET)
             name = table.name()
             target_vars = read_vars(table) or ()
             table.finish()

@@ -143,6 +143,7 @@ def test_approve_without_a_version_names_what_it_approved(project: Path) -> None
 
 COMMANDS = [
     "validate",
+    "schema",
     "run",
     "status",
     "versions",

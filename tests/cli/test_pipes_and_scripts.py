@@ -81,6 +81,7 @@ def into_closed_pipe(folder: Path, *args: str) -> subprocess.CompletedProcess[st
         ["logs", "v1", "beta/local"],
         ["where", "aaaa1111", "--json"],
         ["blockers"],
+        ["schema"],
     ],
 )
 def test_a_closed_pipe_ends_a_command_quietly_with_exit_0(recorded: Path, args: list[str]) -> None:

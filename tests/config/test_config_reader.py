@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from release_captain.config.reader import Problems, Table, close_hint, describe, key_path
+from release_captain.config.shape import PIPELINE, STAGE
 from release_captain.errors import ConfigError
 
 
@@ -28,11 +29,9 @@ def test_close_hint() -> None:
     assert close_hint("zzz", ["duration", "name"]) == ""
 
 
-def test_unknown_keys_are_the_keys_nobody_asked_about() -> None:
+def test_unknown_keys_are_the_keys_the_shape_does_not_declare() -> None:
     problems = Problems()
-    table = Table({"name": "a", "timout": "1s", "zzz": 1}, "stages[0]", problems)
-    table.name()
-    table.duration("timeout", 300.0)
+    table = Table({"name": "a", "timout": "1s", "zzz": 1}, "stages[0]", problems, STAGE)
     table.finish()
     assert problems.items == (
         "stages[0].timout: unknown key; did you mean 'timeout'?",
@@ -42,15 +41,31 @@ def test_unknown_keys_are_the_keys_nobody_asked_about() -> None:
 
 def test_wrong_types_fall_back_to_the_default() -> None:
     problems = Problems()
-    table = Table({"max_parallel": "x", "rollback": 1, "poll": "0s"}, "pipeline", problems)
-    assert table.int_("max_parallel", 16) == 16
-    assert table.bool_("rollback", True) is True
-    assert table.duration("poll", 2.0, positive=True) == 2.0
+    stage = Table({"rollback": 1, "timeout": "0s"}, "stages[0]", problems, STAGE)
+    pipeline = Table({"max_parallel": "x"}, "pipeline", problems, PIPELINE)
+    assert pipeline.int_("max_parallel", 16) == 16
+    assert stage.bool_("rollback", True) is True
+    assert stage.duration("timeout", 300.0) == 300.0
     assert problems.items == (
         'pipeline.max_parallel: expected an integer, got "x"',
-        "pipeline.rollback: expected true or false, got 1",
-        'pipeline.poll: must be more than zero, got "0s"',
+        "stages[0].rollback: expected true or false, got 1",
+        'stages[0].timeout: must be more than zero, got "0s"',
     )
+
+
+def test_bounds_come_from_the_shape() -> None:
+    problems = Problems()
+    pipeline = Table({"max_parallel": 1001}, "pipeline", problems, PIPELINE)
+    assert pipeline.int_("max_parallel", 16) == 16
+    assert problems.items == ("pipeline.max_parallel: must be at most 1000, got 1001",)
+
+
+def test_reading_a_key_the_shape_does_not_declare_is_a_mistake_in_the_code() -> None:
+    table = Table({}, "pipeline", Problems(), PIPELINE)
+    with pytest.raises(KeyError):
+        table.raw("maxparallel")
+    with pytest.raises(TypeError):
+        table.duration("max_parallel", 1.0)
 
 
 def test_the_same_problem_is_kept_once_and_raised_as_one_error() -> None:
