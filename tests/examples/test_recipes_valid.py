@@ -1,13 +1,18 @@
-"""Every recipe of examples/ is complete and passes `captain validate` once copied into a
-repository as its README says (issue 13, item 6)."""
+"""Every recipe of examples/ is complete, passes `captain validate` once copied into a
+repository as its README says, and validates against `captain schema` (issue 13, item 6)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import sys
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from tests.examples.recipes import EXAMPLES, RECIPES, copy_recipe
 
@@ -46,3 +51,23 @@ def test_a_copied_recipe_passes_validate(name: str, tmp_path: Path) -> None:
     done = copied.captain("validate")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "pipeline.toml is valid" in done.stdout
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict[str, Any]:
+    """What `captain schema` prints, as an editor would read it."""
+    done = subprocess.run(
+        [sys.executable, "-m", "release_captain", "schema"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize("name", RECIPES)
+def test_a_recipe_validates_against_the_schema(name: str, schema: dict[str, Any]) -> None:
+    data = tomllib.loads((EXAMPLES / name / "pipeline.toml").read_text(encoding="utf-8"))
+    errors = [
+        f"{list(e.absolute_path)}: {e.message}"
+        for e in Draft202012Validator(schema).iter_errors(data)
+    ]
+    assert errors == []
