@@ -30,7 +30,7 @@ def init(
 
     folder = Path.cwd()
     starter = write_starter(folder, force=force)
-    typer.echo(f"Found {starter.kind.summary}.")
+    typer.echo(f"Found {starter.kind.found}.")
     for path in starter.written:
         typer.echo(f"  wrote {path.relative_to(folder).as_posix()}")
     typer.echo(

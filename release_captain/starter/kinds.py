@@ -19,7 +19,7 @@ class Kind(Struct, frozen=True, kw_only=True):
     name: str
     #: A file at the repository's root that marks the kind; None fits any repository.
     marker: str | None
-    #: What `captain init` says it found and what the pipeline builds.
+    #: What the pipeline builds, as `captain init` says it.
     summary: str
     #: The artefact the build makes, as the pipeline's comments name it.
     artefact: str
@@ -27,6 +27,15 @@ class Kind(Struct, frozen=True, kw_only=True):
     tests_note: str
     #: The scripts written under `deploy/`: written name -> template file name.
     scripts: tuple[tuple[str, str], ...]
+
+    @property
+    def found(self) -> str:
+        """What `captain init` says it found: `package.json: the build makes …`, or for
+        the row without a marker, that no other row's marker is there."""
+        if self.marker is not None:
+            return f"{self.marker}: {self.summary}"
+        others = " or ".join(kind.marker for kind in KINDS if kind.marker is not None)
+        return f"no {others}: {self.summary}"
 
     def fits(self, root: Path) -> bool:
         """Whether the repository whose root is `root` is of this kind."""
@@ -38,7 +47,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         name="python",
         marker="pyproject.toml",
-        summary="a Python project (pyproject.toml): the build makes a wheel",
+        summary="the build makes a wheel",
         artefact="wheel",
         tests_note="tests/ of this commit, against the installed wheel",
         scripts=(
@@ -50,7 +59,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         name="node",
         marker="package.json",
-        summary="a Node project (package.json): the build makes a package with npm pack",
+        summary="the build makes a package with npm pack",
         artefact="package",
         tests_note="this commit's `npm test`",
         scripts=(
@@ -62,7 +71,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         name="tarball",
         marker=None,
-        summary="a repository: the build makes a `git archive` tarball",
+        summary="the build makes a `git archive` tarball",
         artefact="tarball",
         tests_note="the target holds exactly the commit's tree",
         scripts=(

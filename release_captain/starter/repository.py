@@ -73,5 +73,8 @@ def repository_at(folder: Path) -> Repository:
 
 
 def is_ignored(repository: Repository, path: Path) -> bool:
-    """Whether git ignores `path` (the state directory belongs in no commit)."""
-    return _git(repository.root, "check-ignore", "--quiet", "--no-index", str(path)) is not None
+    """Whether git ignores the folder `path` (the state directory belongs in no commit).
+
+    The trailing slash lets a folder pattern (`.captain/`) match before it exists."""
+    found = _git(repository.root, "check-ignore", "--quiet", "--no-index", f"{path}/")
+    return found is not None
