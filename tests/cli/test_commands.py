@@ -158,6 +158,7 @@ COMMANDS = [
     "blockers",
     "tui",
     "demo",
+    "init",
 ]
 
 

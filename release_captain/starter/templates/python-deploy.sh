@@ -20,43 +20,53 @@ if [ "$#" -ne 1 ] || [ ! -f "$1" ]; then
 fi
 wheel="$1"
 
-if [ ! -x "$venv/bin/python" ]; then
+if [ ! -d "$venv" ]; then
+  # Made aside and renamed when complete, so a deploy cut off halfway starts it again.
+  rm -rf "$venv.partial"
   mkdir -p "$target"
   # The venv sees what $python sees (its site-packages come after the venv's own): test
   # tools such as pytest, and dependencies already installed, without a package index.
   # Drop the .pth file below for a venv that holds only what the wheel brings.
   if "$python" -m pip --version >/dev/null 2>&1; then
-    "$python" -m venv --without-pip "$venv"   # pip comes from $python, through the .pth file
+    "$python" -m venv --without-pip "$venv.partial"   # pip comes from $python, through the .pth file
   else
-    "$python" -m venv "$venv"
+    "$python" -m venv "$venv.partial"
   fi
-  outer=$("$python" -c 'import site, sys; print("\n".join(p for p in sys.path if p.endswith("-packages")))')
-  inner=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')
+  outer=$("$python" -c 'import sys; print("\n".join(p for p in sys.path if p.endswith("-packages")))')
+  inner=$("$venv.partial/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')
   printf '%s\n' "$outer" > "$inner/_captain_outer.pth"
+  mv "$venv.partial" "$venv"
 fi
+
+# What the wheel holds: its top-level modules (health.sh imports them), and on stdout
+# the dependencies it declares.
+requires=$("$venv/bin/python" - "$wheel" "$target/modules" <<'PY'
+import sys, zipfile
+wheel = zipfile.ZipFile(sys.argv[1])
+modules = set()
+for entry in wheel.namelist():
+    top, _, rest = entry.partition("/")
+    if top.endswith((".dist-info", ".data")):
+        if top.endswith(".dist-info") and rest == "METADATA":
+            metadata = wheel.read(entry).decode("utf-8", "replace")
+            print(*[line for line in metadata.splitlines() if line.startswith("Requires-Dist:")])
+    elif rest == "__init__.py" or (not rest and top.endswith(".py")):
+        modules.add(top.removesuffix(".py"))
+with open(sys.argv[2], "w") as out:
+    out.write("\n".join(sorted(modules)) + "\n")
+PY
+)
 
 # --force-reinstall: consecutive commits usually share a version string (0.1.0 until the
 # next release), and pip does nothing when "the same version" is already installed, so a
 # plain `pip install` would leave the previous commit in place and every rollback would
-# silently not happen. --no-deps keeps this step to exactly the wheel's bytes; the next
-# line then installs whatever dependencies it declares that are still missing (it needs
-# a package index only when one is missing).
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$wheel"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$wheel"
-
-# What health.sh checks: the modules the wheel installs, and the version it runs.
-"$venv/bin/python" - "$wheel" > "$target/modules" <<'PY'
-import sys, zipfile
-names = set()
-for entry in zipfile.ZipFile(sys.argv[1]).namelist():
-    top = entry.split("/")[0]
-    if ".dist-info" in top or ".data" in top:
-        continue
-    if "/" in entry and entry.endswith("/__init__.py") and entry.count("/") == 1:
-        names.add(top)
-    elif "/" not in entry and entry.endswith(".py"):
-        names.add(entry[:-3])
-print("\n".join(sorted(names)))
-PY
+# silently not happen. --no-deps keeps this step to exactly the wheel's bytes; a wheel
+# with dependencies then gets those still missing (from your package index, the first
+# time; the venv already sees what python3 has installed).
+pip() { "$venv/bin/python" -m pip --quiet --disable-pip-version-check "$@"; }
+pip install --force-reinstall --no-deps "$wheel"
+if [ -n "$requires" ]; then
+  pip install "$wheel"
+fi
 echo "$CAPTAIN_VERSION" > "$target/version"
 echo "$CAPTAIN_ACTION: installed $(basename "$wheel") ($CAPTAIN_VERSION) into $venv"
