@@ -8,15 +8,10 @@ commands only through `extra_env` (rule R12).
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
-import stat
-import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from msgspec import Struct
 
@@ -24,6 +19,7 @@ from release_captain.config.model import Pipeline
 from release_captain.errors import CaptainError
 from release_captain.runtime.artefacts import ArtefactStore, StoredArtefact
 from release_captain.runtime.environment import command_env
+from release_captain.runtime.folders import remove_tree
 from release_captain.runtime.shell import Runner
 from release_captain.runtime.watched_source import WatchedSource
 from release_captain.store.database import PRIVATE_DIR, private_dir, private_file
@@ -68,7 +64,7 @@ class Builder:
         """Build `version` from `commits` (source name -> SHA), appending all output to `log`."""
         work = self._pipeline.state_dir / "worktrees" / version
         try:
-            _remove(work)
+            remove_tree(work)
             private_dir(work)
             return self._build(work, version, commits, log, extra_env, cancel)
         except CaptainError as error:
@@ -76,7 +72,7 @@ class Builder:
         except OSError as error:
             return self._failed(log, f"the build could not use its folder {work}: {error}")
         finally:
-            _remove(work)
+            remove_tree(work)
 
     def _build(
         self,
@@ -109,6 +105,7 @@ class Builder:
             primary=pipeline.primary.name,
             artefacts=out,
             state_dir=pipeline.state_dir,
+            pipeline_dir=pipeline.root,
             out=out,
             sources=checkouts,
             extra=extra_env,
@@ -148,27 +145,3 @@ def _built(stored: list[StoredArtefact]) -> str:
 def _note(log: Path, line: str) -> None:
     with os.fdopen(private_file(log), "a", encoding="utf-8") as handle:
         handle.write(line + "\n")
-
-
-def _remove(folder: Path) -> None:
-    """Remove a checkout, even one whose build left read-only files or folders."""
-    if not folder.exists() and not folder.is_symlink():
-        return
-
-    def make_writable(func: Callable[..., Any], path: str, _exc: Any) -> None:
-        parent = os.path.dirname(path)
-        try:
-            os.chmod(parent, os.stat(parent).st_mode | stat.S_IWUSR | stat.S_IXUSR)
-            if not os.path.islink(path):
-                os.chmod(path, os.stat(path).st_mode | stat.S_IWUSR | stat.S_IXUSR)
-        except OSError:
-            return
-        with contextlib.suppress(OSError):
-            func(path)
-
-    if folder.is_symlink():
-        folder.unlink()
-    elif sys.version_info >= (3, 12):
-        shutil.rmtree(folder, onexc=make_writable)
-    else:
-        shutil.rmtree(folder, onerror=make_writable)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from release_captain.config.model import Monitor, Pipeline, Stage
 from release_captain.engine import plan_for
 from release_captain.runtime.artefacts import ArtefactStore, StoredArtefact
 from release_captain.runtime.builder import Builder, BuildOutcome
+from release_captain.runtime.checkouts import Checkouts
 from release_captain.runtime.execution import StepExecutor, StepResult, VersionFacts
 from release_captain.runtime.monitors import MonitorEvaluator, MonitorResult, Where, per_target
 from release_captain.runtime.reaper import reaper
@@ -99,8 +100,15 @@ class Dispatcher:
         self.stopping = False
         self._pool = pool
         artefacts = ArtefactStore(pipeline.state_dir / "artefacts")
+        self._trees = Checkouts(
+            pipeline.state_dir / "worktrees" / "checkouts", sources.get(pipeline.primary.name)
+        )
         self._executor = StepExecutor(
-            pipeline=pipeline, runner=runner, artefacts=artefacts, base_env=base_env
+            pipeline=pipeline,
+            runner=runner,
+            artefacts=artefacts,
+            checkouts=self._trees,
+            base_env=base_env,
         )
         self._builder = Builder(
             pipeline=pipeline, runner=runner, store=artefacts, sources=sources, base_env=base_env
@@ -146,6 +154,18 @@ class Dispatcher:
             handle.wait(STOP_PATIENCE)
         if steps:
             self._executor.start_all(steps, self._step_ended, self._processes)
+
+    def keep_trees(self, in_use: Iterable[int], effects: Sequence[Started]) -> None:
+        """Remove the version trees (`CAPTAIN_CHECKOUT`) of every version but those in
+        use and those `effects` are about to start steps of (called before `launch`)."""
+        starting = {
+            number
+            for effect in effects
+            if isinstance(effect, StartedStep)
+            for number in (effect.decision.version, effect.decision.to)
+            if number is not None
+        }
+        self._trees.keep_only({*in_use, *starting})
 
     def cancel(self, step_id: int) -> None:
         """End a step's command, if it still runs."""

@@ -29,6 +29,8 @@ _OWN = frozenset(
         "CAPTAIN_ACTION",
         "CAPTAIN_PREVIOUS_VERSION",
         "CAPTAIN_STATE_DIR",
+        "CAPTAIN_PIPELINE_DIR",
+        "CAPTAIN_CHECKOUT",
         "CAPTAIN_COMMIT_MESSAGE",
         "CAPTAIN_COMMIT_AUTHOR",
     }
@@ -46,11 +48,13 @@ def command_env(
     primary: str,
     artefacts: Path,
     state_dir: Path,
+    pipeline_dir: Path,
     stage: str = "",
     target: str = "",
     onebox: bool = False,
     previous_version: str = "",
     out: Path | None = None,
+    checkout: str | None = None,
     vars: tuple[tuple[str, str], ...] = (),
     sources: Mapping[str, Path] | None = None,
     extra: Mapping[str, str] | None = None,
@@ -59,7 +63,9 @@ def command_env(
 
     `commits` maps each source name to its full SHA; `primary` names the source whose
     commit is `CAPTAIN_COMMIT`. `out` (builds only) becomes `CAPTAIN_OUT`, `sources`
-    (builds only) the `CAPTAIN_SOURCE_<NAME>` checkout paths. `extra` is set last, for
+    (builds only) the `CAPTAIN_SOURCE_<NAME>` checkout paths; `checkout` (every step
+    but the build) the absolute folder of the version's tree, `CAPTAIN_CHECKOUT`, or ''
+    when it could not be made. `extra` is set last, for
     values such as `CAPTAIN_COMMIT_MESSAGE` that must never enter command text.
     """
     env = {
@@ -74,6 +80,7 @@ def command_env(
         CAPTAIN_COMMIT=commits.get(primary, ""),
         CAPTAIN_ARTEFACTS=str(Path(artefacts).absolute()),
         CAPTAIN_STATE_DIR=str(Path(state_dir).absolute()),
+        CAPTAIN_PIPELINE_DIR=str(Path(pipeline_dir).absolute()),
         CAPTAIN_STAGE=stage,
         CAPTAIN_TARGET=target,
         CAPTAIN_ONEBOX="1" if onebox else "0",
@@ -87,5 +94,7 @@ def command_env(
         env[f"CAPTAIN_SOURCE_{env_name(name)}"] = str(Path(path).absolute())
     if out is not None:
         env["CAPTAIN_OUT"] = str(Path(out).absolute())
+    if checkout is not None:
+        env["CAPTAIN_CHECKOUT"] = checkout
     env.update(extra or {})
     return env

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from msgspec import Struct
 
-from release_captain.config.model import Pipeline, Stage
+from release_captain.config.model import Pipeline
 from release_captain.errors import CaptainError
 from release_captain.runtime.artefacts import ArtefactStore, StoredArtefact
+from release_captain.runtime.checkouts import Checkouts
 from release_captain.runtime.environment import command_env
 from release_captain.runtime.reaper import reaper
 from release_captain.runtime.shell import CommandResult, Ended, Runner, Running
@@ -45,6 +46,14 @@ class VersionFacts(Struct, frozen=True, kw_only=True):
     artefacts: tuple[StoredArtefact, ...]
 
 
+class Materials(Struct, frozen=True, kw_only=True):
+    """What a version's steps are handed: its artefacts' folder (or why there is none,
+    which fails the step) and its tree (`''` when it could not be made)."""
+
+    artefacts: Path | CaptainError
+    tree: Path | CaptainError
+
+
 class StepExecutor:
     """Starts deploy and approval commands for started steps."""
 
@@ -54,11 +63,13 @@ class StepExecutor:
         pipeline: Pipeline,
         runner: Runner,
         artefacts: ArtefactStore,
+        checkouts: Checkouts,
         base_env: Mapping[str, str] | None = None,
     ) -> None:
         self._pipeline = pipeline
         self._runner = runner
         self._artefacts = artefacts
+        self._checkouts = checkouts
         self._base_env = dict(os.environ if base_env is None else base_env)
 
     def start_all(
@@ -72,15 +83,15 @@ class StepExecutor:
         gets each one's result, from the reaper's thread (or at once, for a step that
         could not start).
 
-        Each version's artefacts are verified and laid out once for the whole batch,
-        just before its commands start, so twenty targets deployed together cost one
-        check of the bytes, not twenty.
+        Each version's artefacts are verified and laid out, and its tree checked out,
+        once for the whole batch, just before its commands start, so twenty targets
+        deployed together cost one check of the bytes, not twenty.
         """
-        folders: dict[int, Path | CaptainError] = {}
+        folders: dict[int, Materials] = {}
         with reaper().batch():
             for started, facts in steps:
                 if facts.number not in folders:
-                    folders[facts.number] = self._materialise(facts)
+                    folders[facts.number] = self._materials(facts)
                 try:
                     running[started.step_id] = self._start(
                         started, facts, folders[facts.number], on_end
@@ -97,20 +108,29 @@ class StepExecutor:
                         )
                     )
 
-    def _materialise(self, facts: VersionFacts) -> Path | CaptainError:
+    def _materials(self, facts: VersionFacts) -> Materials:
         try:
-            return self._artefacts.materialise(version_name(facts.number), facts.artefacts)
+            folder: Path | CaptainError = self._artefacts.materialise(
+                version_name(facts.number), facts.artefacts
+            )
         except CaptainError as error:
-            return error
+            folder = error
+        sha = facts.commits.get(self._pipeline.primary.name, "")
+        try:
+            tree: Path | CaptainError = self._checkouts.tree(facts.number, sha)
+        except CaptainError as error:
+            tree = error
+        return Materials(artefacts=folder, tree=tree)
 
     def _start(
         self,
         started: StartedStep,
         facts: VersionFacts,
-        folder: Path | CaptainError,
+        materials: Materials,
         on_end: Callable[[StepResult], None],
     ) -> Running:
         decision = started.decision
+        folder = materials.artefacts
         if isinstance(folder, CaptainError):
             self._note(started.log, f"# {folder}")
             on_end(
@@ -131,9 +151,11 @@ class StepExecutor:
                 command, timeout, action = step.approval.run, step.approval.timeout, "approval"
             case _:
                 raise ValueError(f"step kind {step.kind} runs no command")
-        env = self._env(
-            stage, decision.target, facts, folder, action, step.onebox, decision.previous
-        )
+        if isinstance(materials.tree, CaptainError):
+            # The bytes are what a deploy or a rollback needs (rule R2): a tree lost to
+            # rewritten history must not stop a rollback, so only a step reading it fails.
+            self._note(started.log, f"# CAPTAIN_CHECKOUT is empty: {materials.tree}")
+        env = self._env(started, facts, folder, materials.tree, action)
 
         def ended(result: CommandResult) -> None:
             on_end(
@@ -157,15 +179,15 @@ class StepExecutor:
 
     def _env(
         self,
-        stage: Stage,
-        target: str,
+        started: StartedStep,
         facts: VersionFacts,
         folder: Path,
+        tree: Path | CaptainError,
         action: str,
-        onebox: bool,
-        previous: int | None,
     ) -> dict[str, str]:
-        target_config = stage.target(target)
+        decision = started.decision
+        stage = self._pipeline.stage(decision.stage)
+        target = stage.target(decision.target) if stage else None
         return command_env(
             self._base_env,
             pipeline=self._pipeline.name,
@@ -175,11 +197,13 @@ class StepExecutor:
             primary=self._pipeline.primary.name,
             artefacts=folder,
             state_dir=self._pipeline.state_dir,
-            stage=stage.name,
-            target=target,
-            onebox=onebox,
-            previous_version=version_name(previous) if previous else "",
-            vars=target_config.vars if target_config else (),
+            pipeline_dir=self._pipeline.root,
+            stage=decision.stage,
+            target=decision.target,
+            onebox=decision.step.onebox,
+            previous_version=version_name(decision.previous) if decision.previous else "",
+            checkout="" if isinstance(tree, CaptainError) else str(tree.absolute()),
+            vars=target.vars if target else (),
         )
 
     @staticmethod

@@ -126,6 +126,7 @@ class MonitorEvaluator:
             / "versions"
             / (version_name(where.version) if where.version else "none"),
             state_dir=self._pipeline.state_dir,
+            pipeline_dir=self._pipeline.root,
             stage=where.stage.name,
             target=where.target,
             onebox=where.onebox,

@@ -288,9 +288,11 @@ class Reconciler:
         for _ in range(MAX_PASSES_PER_TICK):
             state = observe(self.pipeline, self.store, self.clock())
             outcome = decide(self.pipeline, state, self.clock())
+            effects = self.store.apply(outcome.decisions, now=self.clock())
+            self._dispatch.keep_trees(state.versions_in_use(), effects)
             if not outcome.decisions:
                 return outcome
-            self._dispatch.launch(self.store.apply(outcome.decisions, now=self.clock()))
+            self._dispatch.launch(effects)
             self._report()
             if all(_waits_for_an_outcome(d) for d in outcome.decisions):
                 # Nothing decided can enable another decision before a process reports

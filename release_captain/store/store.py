@@ -70,9 +70,12 @@ class Store:
     def apply(self, decisions: Sequence[Decision], *, now: float) -> list[Started]:
         """Record every decision of a pass in one transaction, before any is acted on.
 
-        Returns the effects the runtime must now carry out, in the decisions' order.
+        Returns the effects the runtime must now carry out, in the decisions' order. A
+        pass that decided nothing writes nothing (an idle engine never takes the lock).
         """
         started: list[Started] = []
+        if not decisions:
+            return started
         with self._tx():
             for decision in decisions:
                 effect = self._decisions.record(decision, now)

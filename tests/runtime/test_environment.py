@@ -17,10 +17,12 @@ def test_deploy_environment(tmp_path: Path) -> None:
         primary="app",
         artefacts=tmp_path / "artefacts" / "versions" / "v12",
         state_dir=tmp_path,
+        pipeline_dir=tmp_path / "pipeline",
         stage="prod-wave-2",
         target="eu-west-1",
         onebox=True,
         previous_version="v11",
+        checkout=str(tmp_path / "checkouts" / "v12"),
         vars=(("port", "8201"), ("db-host.name", "db1")),
     )
     captain = {k: v for k, v in env.items() if k.startswith("CAPTAIN_")}
@@ -33,6 +35,8 @@ def test_deploy_environment(tmp_path: Path) -> None:
         "CAPTAIN_COMMIT_SHARED_LIB_V2": "b" * 40,
         "CAPTAIN_ARTEFACTS": str(tmp_path / "artefacts" / "versions" / "v12"),
         "CAPTAIN_STATE_DIR": str(tmp_path),
+        "CAPTAIN_PIPELINE_DIR": str(tmp_path / "pipeline"),
+        "CAPTAIN_CHECKOUT": str(tmp_path / "checkouts" / "v12"),
         "CAPTAIN_STAGE": "prod-wave-2",
         "CAPTAIN_TARGET": "eu-west-1",
         "CAPTAIN_ONEBOX": "1",
@@ -53,6 +57,7 @@ def test_build_environment_has_out_sources_and_extra(tmp_path: Path) -> None:
         primary="app",
         artefacts=tmp_path / "out",
         state_dir=tmp_path,
+        pipeline_dir=tmp_path,
         out=tmp_path / "out",
         sources={"app": tmp_path / "w" / "app", "docs": tmp_path / "w" / "docs"},
         extra={"CAPTAIN_COMMIT_MESSAGE": "fix $(touch PWNED)", "CAPTAIN_COMMIT_AUTHOR": "Ada"},
@@ -65,9 +70,10 @@ def test_build_environment_has_out_sources_and_extra(tmp_path: Path) -> None:
     assert env["CAPTAIN_STAGE"] == "" and env["CAPTAIN_PREVIOUS_VERSION"] == ""
 
 
-def test_out_only_when_given(tmp_path: Path) -> None:
+def test_out_and_checkout_only_when_given(tmp_path: Path) -> None:
+    """A captain run from inside another's step must not hand its tree to a build."""
     env = command_env(
-        {"CAPTAIN_OUT": "/inherited"},
+        {"CAPTAIN_OUT": "/inherited", "CAPTAIN_CHECKOUT": "/inherited"},
         pipeline="p",
         action="approval",
         version="v1",
@@ -75,8 +81,9 @@ def test_out_only_when_given(tmp_path: Path) -> None:
         primary="app",
         artefacts=tmp_path,
         state_dir=tmp_path,
+        pipeline_dir=tmp_path,
     )
-    assert "CAPTAIN_OUT" not in env
+    assert "CAPTAIN_OUT" not in env and "CAPTAIN_CHECKOUT" not in env
     assert env["CAPTAIN_COMMIT"] == ""
 
 
