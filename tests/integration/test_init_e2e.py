@@ -109,12 +109,31 @@ def init_validate_run(repo: Path) -> float:
     return took
 
 
-def test_a_python_project_goes_through_every_stage(tmp_path: Path) -> None:
+def test_a_python_project_goes_through_every_stage_and_rolls_back(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "tinypkg")
     commit(repo, PYTHON_PROJECT, "a tiny package with one test")
     init_validate_run(repo)
     tests_log = next((repo / ".captain" / "logs" / "v1" / "beta").rglob("*tests.log"))
     assert "2 passed" in tests_log.read_text()
+    # The next commit keeps the version string 0.1.0, as real projects' commits do: the
+    # rollback must still put the first commit's code back.
+    commit(
+        repo,
+        {
+            "tinypkg/__init__.py": "def answer():\n    return 43\n",
+            "tests/test_tiny.py": PYTHON_PROJECT["tests/test_tiny.py"].replace("42", "43"),
+        },
+        "a new answer",
+    )
+    done = captain(repo, "run", "--headless", "--until-idle")
+    assert done.returncode == 0, done.stdout + done.stderr
+    region = repo / ".captain" / "targets" / "prod-wave-2" / "region-2"
+    installed = region / "venv" / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    source = installed / "site-packages" / "tinypkg" / "__init__.py"
+    assert "return 43" in source.read_text()
+    done = captain(repo, "rollback", "prod-wave-2/region-2", "--reason", "test")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "return 42" in source.read_text()
 
 
 def test_any_other_repository_goes_through_every_stage(tmp_path: Path) -> None:

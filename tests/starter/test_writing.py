@@ -58,10 +58,7 @@ def test_the_pipeline_fits_the_kind_and_watches_the_branch_checked_out(
     assert 'branch = "trunk"' in text
     assert 'name = "my-project"' in text
     assert 'artefacts = ["*.whl"]' in text
-    assert (
-        "pip install --force-reinstall --no-deps"
-        in (repo / "deploy" / "deploy.sh").read_text()
-    )
+    assert "pip install --force-reinstall --no-deps" in (repo / "deploy" / "deploy.sh").read_text()
     assert "{{" not in text
 
 
