@@ -2,22 +2,25 @@
 folder (SPEC §9)."""
 
 # No `from __future__ import annotations`: typer would eval every string annotation.
+import os
+import shlex
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from release_captain.cli.options import friendly
+from release_captain.cli.options import ConfigOption, config_path, friendly
 
 
 @friendly
 def init(
+    config: ConfigOption = None,
     force: Annotated[
         bool,
         typer.Option("--force", help="Overwrite pipeline.toml and the deploy/ scripts."),
     ] = False,
 ) -> None:
-    """Write pipeline.toml and its scripts (deploy/) for the git repository here.
+    """Write pipeline.toml and its scripts (deploy/ beside it) for the git repository here.
 
     The pipeline fits the project it finds (a Python project with pyproject.toml builds a
     wheel and runs its tests against the installed wheel; a Node project with
@@ -28,15 +31,16 @@ def init(
     """
     from release_captain.starter import STATE_DIR, write_starter
 
-    folder = Path.cwd()
-    starter = write_starter(folder, force=force)
+    path = config_path(config)
+    starter = write_starter(path, force=force)
     typer.echo(f"Found {starter.kind.found}.")
-    for path in starter.written:
-        typer.echo(f"  wrote {path.relative_to(folder).as_posix()}")
+    for file in starter.written:
+        typer.echo(f"  wrote {os.path.relpath(file)}")
+    option = "" if path == Path("pipeline.toml") else f" -c {shlex.quote(str(path))}"
     typer.echo(
         f"\nThe pipeline watches branch '{starter.repository.branch}'. Next:\n"
-        f"  captain validate                      check it, see its stages\n"
-        f"  captain run --headless --until-idle   take the head through every stage"
+        f"  captain validate{option}\n"
+        f"  captain run{option} --headless --until-idle"
     )
     if not starter.state_ignored:
         typer.echo(

@@ -5,7 +5,6 @@ machine, commented with what to change for real targets."""
 from release_captain.starter.kinds import KINDS, Kind, detect
 from release_captain.starter.repository import Repository
 from release_captain.starter.writing import (
-    PIPELINE_FILE,
     SCRIPTS_DIR,
     STATE_DIR,
     Starter,
@@ -14,7 +13,6 @@ from release_captain.starter.writing import (
 
 __all__ = [
     "KINDS",
-    "PIPELINE_FILE",
     "SCRIPTS_DIR",
     "STATE_DIR",
     "Kind",

@@ -16,12 +16,10 @@ from pathlib import Path
 
 from msgspec import Struct
 
-from release_captain.errors import StateConflict
+from release_captain.errors import StateConflict, UsageError
 from release_captain.starter.kinds import Kind, detect
 from release_captain.starter.repository import Repository, is_ignored, repository_at
 
-#: The pipeline file `init` writes, in the folder it runs in.
-PIPELINE_FILE = "pipeline.toml"
 #: The folder of the scripts, beside the pipeline file.
 SCRIPTS_DIR = "deploy"
 #: The state directory the pipeline names, relative to the pipeline file.
@@ -41,12 +39,16 @@ class Starter(Struct, frozen=True, kw_only=True):
     state_ignored: bool
 
 
-def write_starter(folder: Path, *, force: bool = False) -> Starter:
-    """Write the starter pipeline for the repository `folder` is in, into `folder`."""
-    folder = folder.absolute()
+def write_starter(pipeline: Path, *, force: bool = False) -> Starter:
+    """Write the starter pipeline file `pipeline`, its scripts in `deploy/` beside it, for
+    the repository its folder is in."""
+    pipeline = pipeline.absolute()
+    folder = pipeline.parent
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a folder: captain init writes {pipeline.name} there")
     repository = repository_at(folder)
     kind = detect(repository.root)
-    contents = {folder / PIPELINE_FILE: _pipeline_text(kind, repository, folder)}
+    contents = {pipeline: _pipeline_text(kind, repository, folder)}
     for name, template in kind.scripts:
         contents[folder / SCRIPTS_DIR / name] = _template(template)
     if not force:

@@ -142,3 +142,16 @@ def test_a_detached_head_is_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     done = captain(repo, monkeypatch, "init")
     assert done.exit_code == 2
     assert "HEAD is detached" in done.output
+
+
+def test_config_names_the_pipeline_file_and_its_folder_gets_the_scripts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = repository(tmp_path, "tarball")
+    (repo / "ops").mkdir()
+    done = captain(repo, monkeypatch, "init", "-c", "ops/release.toml")
+    assert done.exit_code == 0, done.output
+    assert "wrote ops/deploy/deploy.sh" in done.output
+    assert "captain validate -c ops/release.toml" in done.output
+    assert 'repo = ".."' in (repo / "ops" / "release.toml").read_text()
+    assert captain(repo, monkeypatch, "validate", "-c", "ops/release.toml").exit_code == 0
