@@ -23,7 +23,7 @@ for folder in tests test; do
 done
 if [ -z "$tests" ]; then
   echo "this commit has no tests/ folder: checking that the installed wheel imports instead"
-  exec deploy/health.sh
+  exec "$CAPTAIN_PIPELINE_DIR/deploy/health.sh"
 fi
 
 export PYTHONDONTWRITEBYTECODE=1   # write nothing into the checkout
