@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from release_captain.cli import acting, inspect, running, tui
+from release_captain.cli import acting, inspect, running, starter, tui
 from release_captain.cli.options import quiet_exit, stdout_closed
 
 _SETTINGS: dict[str, Any] = {
@@ -36,6 +36,7 @@ COMMANDS: tuple[Callable[..., Any], ...] = (
     running.schema,
     running.run,
     running.demo,
+    starter.init,
     inspect.status,
     inspect.versions,
     inspect.history,

@@ -159,6 +159,7 @@ COMMANDS = [
     "blockers",
     "tui",
     "demo",
+    "init",
 ]
 
 
