@@ -30,7 +30,7 @@ from release_captain.engine.requests import (
     SetGate,
 )
 from release_captain.errors import StateConflict, UsageError, WaitTimeout
-from release_captain.service import reading
+from release_captain.service import reading, rollouts
 from release_captain.service.delivery import deliver
 from release_captain.service.shapes import (
     BlockerView,
@@ -41,7 +41,7 @@ from release_captain.service.shapes import (
     WhereView,
 )
 from release_captain.store import CommitRow, Event, Store
-from release_captain.store.views import VersionRow
+from release_captain.store.views import DeploymentRow, VersionRow
 
 if TYPE_CHECKING:
     from release_captain.runtime.reconciler import Reconciler
@@ -364,10 +364,18 @@ class Captain:
     def logs(self, version: str, where: str) -> list[LogView]:
         """The output of every deploy and approval step of a version on one target."""
         number = self.resolve_version(version)
+        return reading.logs_of(self.store, number, *self._one_target(where))
+
+    def deployments(self, where: str) -> list[DeploymentRow]:
+        """Every version's rollout on one target (`STAGE/TARGET`), oldest version first."""
+        return rollouts.deployments_on(self.store, *self._one_target(where))
+
+    def _one_target(self, where: str) -> tuple[str, str]:
+        """`STAGE/TARGET` -> (stage, target); a bare stage is a usage error."""
         stage, targets = self.resolve_target(where)
         if len(targets) != 1:
             raise UsageError(f"name one target, as {stage.name}/{targets[0]}")
-        return reading.logs_of(self.store, number, stage.name, targets[0])
+        return stage.name, targets[0]
 
     def follow_log(self, path: Path, *, running: Callable[[], bool]) -> Iterator[str]:
         """Lines appended to `path` while `running()` says the step still runs."""
