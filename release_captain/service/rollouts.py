@@ -3,7 +3,8 @@ there, oldest first (so a log screen steps from v4 back to the v3 bake that fail
 the step a recorded event speaks of (so a history row leads to that step's log).
 
 Events carry no step id, but the store records a step's start, and its end, at the very
-moment of the event it appends; that moment is how an event finds its step."""
+moment of the event it appends, and names the step first in its detail: that is how an
+event finds its step."""
 
 from __future__ import annotations
 
@@ -33,15 +34,21 @@ def speaks_of_a_step(event: Event) -> bool:
 
 
 def step_of(event: Event, views: Sequence[LogView]) -> LogView | None:
-    """The step of `views` (one rollout's, in start order) that `event` speaks of: the
-    one started at its moment for `step.started`, else the one that ended at it; failing
-    both (an event written apart from its step), the last one started by then."""
+    """The step of `views` (one rollout's, in start order) that `event` speaks of. Two
+    steps may start or end at one moment (a deploy ends as its first approval starts),
+    so the step's name heading the detail and its state matching the kind count too;
+    among equals, the latest started by then."""
     if not speaks_of_a_step(event):
         return None
     started = event.kind == "step.started"
-    for view in views:
+    verb = event.kind.rsplit(".", 1)[-1]
+
+    def fits(view: LogView) -> tuple[bool, bool, bool]:
         step = view.step
-        if (step.started_at if started else step.finished_at) == event.at:
-            return view
-    before = [v for v in views if v.step.started_at <= event.at]
-    return before[-1] if before else None
+        label = ("onebox " if step.onebox else "") + step.name
+        moment = step.started_at if started else step.finished_at
+        named = event.detail == label or event.detail.startswith((f"{label}:", f"{label} "))
+        return moment == event.at, named, started or step.state == verb
+
+    before = [v for v in views if v.step.started_at <= event.at] or list(views)
+    return max(reversed(before), key=fits, default=None)
