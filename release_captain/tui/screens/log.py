@@ -132,7 +132,9 @@ class LogScreen(Screen[None]):
 
     def _choice(self, old: list[LogView]) -> int:
         """Which step to show: the history event's, else the one chosen before — unless
-        following, it was the newest and a newer one started — else the newest."""
+        following, it was the newest and a newer one started — else the newest running,
+        else the newest failed (the rollback after a failure explains less), else the
+        newest."""
         ids = [v.step.id for v in self.views]
         if self._event is not None:
             event, self._event = self._event, None
@@ -143,8 +145,11 @@ class LogScreen(Screen[None]):
         moved_on = self.following and self._chosen == newest and ids[-1] != newest
         if self._chosen in ids and not moved_on:
             return ids.index(self._chosen)
-        running = [i for i, v in enumerate(self.views) if v.step.state == "running"]
-        return running[-1] if running else len(ids) - 1
+        for state in ("running", "failed"):
+            found = [i for i, v in enumerate(self.views) if v.step.state == state]
+            if found:
+                return found[-1]
+        return len(ids) - 1
 
     @on(OptionList.OptionHighlighted, "#steps")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
