@@ -146,9 +146,9 @@ class LogScreen(Screen[None]):
         if self._chosen in ids and not moved_on:
             return ids.index(self._chosen)
         for state in ("running", "failed"):
-            found = [i for i, v in enumerate(self.views) if v.step.state == state]
-            if found:
-                return found[-1]
+            those = [i for i, v in enumerate(self.views) if v.step.state == state]
+            if those:
+                return those[-1]
         return len(ids) - 1
 
     @on(OptionList.OptionHighlighted, "#steps")
