@@ -4,6 +4,7 @@ never from the layers below."""
 
 from release_captain.engine.requests import Reply, RollbackMove
 from release_captain.service.captain import Captain, current_user
+from release_captain.service.rollouts import speaks_of_a_step, step_of
 from release_captain.service.shapes import (
     ApprovalView,
     BlockerView,
@@ -19,13 +20,14 @@ from release_captain.service.shapes import (
     WhereView,
 )
 from release_captain.store import CommitRow, Event
-from release_captain.store.views import StepRow, VersionRow
+from release_captain.store.views import DeploymentRow, StepRow, VersionRow
 
 __all__ = [
     "ApprovalView",
     "BlockerView",
     "Captain",
     "CommitRow",
+    "DeploymentRow",
     "Event",
     "LogView",
     "Reply",
@@ -42,4 +44,6 @@ __all__ = [
     "WhereTarget",
     "WhereView",
     "current_user",
+    "speaks_of_a_step",
+    "step_of",
 ]

@@ -30,7 +30,7 @@ from release_captain.engine.requests import (
     SetGate,
 )
 from release_captain.errors import UsageError, WaitTimeout
-from release_captain.service import following, reading
+from release_captain.service import following, reading, rollouts
 from release_captain.service.delivery import deliver
 from release_captain.service.following import LogPiece
 from release_captain.service.shapes import (
@@ -42,7 +42,7 @@ from release_captain.service.shapes import (
     WhereView,
 )
 from release_captain.store import CommitRow, Event, Store
-from release_captain.store.views import VersionRow
+from release_captain.store.views import DeploymentRow, VersionRow
 
 if TYPE_CHECKING:
     from release_captain.runtime.reconciler import Reconciler
@@ -364,7 +364,12 @@ class Captain:
         stage, target = self._one_target(where)
         return following.target_output(self.store, number, stage, target, follow=follow, wait=wait)
 
+    def deployments(self, where: str) -> list[DeploymentRow]:
+        """Every version's rollout on one target (`STAGE/TARGET`), oldest version first."""
+        return rollouts.deployments_on(self.store, *self._one_target(where))
+
     def _one_target(self, where: str) -> tuple[str, str]:
+        """`STAGE/TARGET` -> (stage, target); a bare stage is a usage error."""
         stage, targets = self.resolve_target(where)
         if len(targets) != 1:
             raise UsageError(f"name one target, as {stage.name}/{targets[0]}")

@@ -4,6 +4,7 @@ read with indexed queries, so the CLI and the TUI stay fast on long histories.""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from msgspec import Struct
 
@@ -66,6 +67,22 @@ class DeploymentRow(Struct, frozen=True, kw_only=True):
     started_at: float
     finished_at: float | None
     detail: str
+
+
+#: The columns `_deployment` reads, in its order.
+_DEPLOYMENT = "stage, target, version, state, started_at, finished_at, detail"
+
+
+def _deployment(r: tuple[Any, ...]) -> DeploymentRow:
+    return DeploymentRow(
+        stage=r[0],
+        target=r[1],
+        version=r[2],
+        state=r[3],
+        started_at=r[4],
+        finished_at=r[5],
+        detail=r[6],
+    )
 
 
 class Views:
@@ -182,22 +199,21 @@ class Views:
         rows = []
         for stage in stages:
             rows += self._conn.execute(
-                "SELECT stage, target, version, state, started_at, finished_at, detail "
-                "FROM deployments WHERE stage = ? AND version = ? ORDER BY target",
+                f"SELECT {_DEPLOYMENT} FROM deployments "
+                "WHERE stage = ? AND version = ? ORDER BY target",
                 (stage, version),
             ).fetchall()
-        return [
-            DeploymentRow(
-                stage=r[0],
-                target=r[1],
-                version=r[2],
-                state=r[3],
-                started_at=r[4],
-                finished_at=r[5],
-                detail=r[6],
-            )
-            for r in rows
-        ]
+        return [_deployment(r) for r in rows]
+
+    def deployments_on(self, stage: str, target: str) -> list[DeploymentRow]:
+        """Every version's rollout on one target, oldest version first (the primary key
+        `(stage, target, version)` serves it)."""
+        cursor = self._conn.execute(
+            f"SELECT {_DEPLOYMENT} FROM deployments "
+            "WHERE stage = ? AND target = ? ORDER BY version",
+            (stage, target),
+        )
+        return [_deployment(r) for r in cursor.fetchall()]
 
     def versions_with_commit(self, prefix: str) -> list[tuple[int, str]]:
         """(version, full sha) of every version that includes a commit with this prefix."""

@@ -30,12 +30,15 @@ from release_captain.tui.screens.versions import VersionsScreen
 from release_captain.tui.theme import THEMES, default_theme
 from release_captain.tui.widgets.filter_bar import FilterBar
 from release_captain.tui.widgets.stage_column import StageColumn
+from release_captain.tui.widgets.ticking import TICKS, ShowsTime
 
 if TYPE_CHECKING:
     from release_captain.service import Event
 
 #: Seconds between two checks for events of an in-process engine.
 ENGINE_POLL = 0.2
+#: Seconds between two paints of the relative times (ages, time left).
+TIME_TICK = 1.0
 
 
 @runtime_checkable
@@ -102,6 +105,7 @@ class CaptainApp(Orders, App[None]):
         self.theme = default_theme()
 
     def on_mount(self) -> None:
+        self.set_interval(TIME_TICK, self.tick)
         if self.refresh_every > 0:
             self.set_interval(self.refresh_every, self._tick)
         if self.engine is not None:
@@ -164,6 +168,23 @@ class CaptainApp(Orders, App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, ShowsBoard) and screen.is_mounted:
                 screen.show_board(board)
+
+    # -- relative times --------------------------------------------------------------
+
+    def now(self) -> float:
+        """The app's clock (a fake one in tests)."""
+        return self.helm.clock()
+
+    def tick(self) -> None:
+        """Write every relative time on every open screen again from the clock: ages
+        are computed at paint, so they move while the state stands still."""
+        now = self.now()
+        for screen in self.screen_stack:
+            if not screen.is_mounted:
+                continue
+            for node in (screen, *screen.query(f".{TICKS}")):
+                if isinstance(node, ShowsTime):
+                    node.show_time(now)
 
     # -- the engine in this process ------------------------------------------------
 
@@ -253,9 +274,7 @@ class CaptainApp(Orders, App[None]):
             return
         commits = await asyncio.to_thread(self.helm.commits, number)
         title = f"v{number} {row.commit[:8]}"
-        await self.push_screen_wait(
-            VersionDialog(title, version_lines(row, where, commits, board.now if board else 0))
-        )
+        await self.push_screen_wait(VersionDialog(title, version_lines(row, where, commits)))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpDialog):

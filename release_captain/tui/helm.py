@@ -197,6 +197,11 @@ class Helm:
         with self._lock:
             return self.captain.logs(f"v{version}", f"{stage}/{target}")
 
+    def deployments(self, stage: str, target: str) -> list[int]:
+        """The versions deployed on one target, oldest first."""
+        with self._lock:
+            return [d.version for d in self.captain.deployments(f"{stage}/{target}")]
+
     def follow(self, log: LogView, running: Callable[[], bool]) -> Iterator[str]:
         """Lines appended to a running step's log (the service's follower)."""
         return self.captain.follow_log(log.path, running=running)

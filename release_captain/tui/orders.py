@@ -18,6 +18,7 @@ from release_captain.tui.dialogs.confirm import ConfirmDialog
 from release_captain.tui.dialogs.decision import DecisionDialog, Verdict
 from release_captain.tui.helm import Board, Helm, Prompt
 from release_captain.tui.widgets.approval_prompt import prompt_title
+from release_captain.tui.widgets.ticking import Line
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -58,27 +59,24 @@ class Orders(_Base):
 
     # -- prompts ---------------------------------------------------------------
 
-    def _version_lines(self, number: int) -> list[Content | str]:
+    def _version_lines(self, number: int) -> list[Line]:
         board = self.board
         row = board.version_row(number) if board else None
         if row is None:
             return [Content.styled(look.version(number), "b")]
-        lines: list[Content | str] = [
-            Content.assemble(
-                (look.version(number), "b"),
-                "  ",
-                (look.short_sha(row.commit), "$text-accent"),
-                f"  {row.author}  ",
-                (
-                    look.ago(row.created_at, board.now if board else row.created_at),
-                    "$foreground-muted",
-                ),
-            ),
-            Content.styled("  " + look.first_line(row.message), "i"),
-        ]
-        return lines
+        head = Content.assemble(
+            (look.version(number), "b"),
+            "  ",
+            (look.short_sha(row.commit), "$text-accent"),
+            f"  {row.author}  ",
+        )
 
-    def _effects(self, prompt: Prompt) -> list[Content | str]:
+        def paint(now: float) -> Content:
+            return head + Content.styled(look.ago(row.created_at, now), "$foreground-muted")
+
+        return [paint, Content.styled("  " + look.first_line(row.message), "i")]
+
+    def _effects(self, prompt: Prompt) -> list[Line]:
         pipeline = self.helm.pipeline
         stage = pipeline.stage(prompt.stage)
         name = look.version(prompt.version)
@@ -110,7 +108,7 @@ class Orders(_Base):
                     f"({prompt.detail}); your reason is recorded"
                 )
                 reject = f"rejects {name} in {prompt.stage}: it never enters it"
-        lines: list[Content | str] = []
+        lines: list[Line] = []
         if prompt.detail:
             lines.append(Content.styled(f"waits: {prompt.detail}", "$foreground-muted"))
         lines += [
@@ -249,7 +247,7 @@ class Orders(_Base):
         able = await self._call(self.helm.rollback_plan, targets)
         if not able:
             return
-        lines: list[Content | str] = [
+        lines: list[Line] = [
             Content.assemble(
                 "roll back ",
                 (f"{row.stage}/{row.target}", "b"),

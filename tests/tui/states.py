@@ -130,3 +130,29 @@ def blocked(tmp_path: Path) -> World:
     w.commit("a1b2c3d4e5f6", "Add the basket page")
     w.h.advance(300)
     return w
+
+
+def fixed(tmp_path: Path) -> World:
+    """v1 failed beta's integration test (`integration` exited 1) and was rejected
+    there; v2, with the test mended, passed beta and bakes in gamma."""
+    w = world(tmp_path)
+    w.h.runner.script["integration"] = 1
+    w.commit("a1b2c3d4e5f6", "Add the basket page")
+    w.h.runner.script["integration"] = 0
+    w.commit("b2c3d4e5f6a7", "Mend the basket page", author="Grace")
+    return w
+
+
+# beta soaks each version for five minutes, then settles for five more.
+TWO_WAITS_PIPELINE = PIPELINE.replace(
+    'approvals = [{ name = "integration", run = "integration" }]',
+    'approvals = [{ name = "soak", wait = "5m" }, { name = "settle", wait = "5m" }]',
+)
+
+
+def soaking(tmp_path: Path) -> World:
+    """v1 soaks in beta (the first of its two waits), 1m in."""
+    w = world(tmp_path, TWO_WAITS_PIPELINE)
+    w.commit("a1b2c3d4e5f6", "Add the basket page")
+    w.h.advance(60)
+    return w

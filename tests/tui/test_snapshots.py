@@ -76,3 +76,35 @@ def test_board_blocked(tmp_path: Path, snap_compare: SnapCompare) -> None:
     00:00 BST` (the blocker's zone), and prod · wave 1/2 has a red prompt `? v1 is held by a
     blocker from entering prod-wave-1` with `a let through with a reason · r reject`."""
     assert snap_compare(_app(states.blocked(tmp_path)), terminal_size=SIZE, run_before=_loaded)
+
+
+async def _history(pilot: Pilot) -> None:
+    await _loaded(pilot)
+    await pilot.press("h")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_history_with_the_event_shown_whole(tmp_path: Path, snap_compare: SnapCompare) -> None:
+    """v1's history, newest first (filtered to `v1`), the cursor on `target.failed`
+    whose detail the table cuts at `…no last good version to ro`, and under the table
+    that event whole: kind, version, place, date and age, actor and the full detail."""
+
+    async def chosen(pilot: Pilot) -> None:
+        await _history(pilot)
+        await pilot.press("slash", "v", "1", "enter", "down")
+        await pilot.pause()
+
+    assert snap_compare(_app(states.fixed(tmp_path)), terminal_size=SIZE, run_before=chosen)
+
+
+def test_an_event_about_a_step_opened(tmp_path: Path, snap_compare: SnapCompare) -> None:
+    """`enter` on v1's `step.failed` row: a dialog with the event whole (`integration:
+    exited 1`, by captain) and a focused `Open the step's log (o)` button beside Close."""
+
+    async def opened(pilot: Pilot) -> None:
+        await _history(pilot)
+        await pilot.press("slash", *"step.failed", "enter", "enter")
+        await pilot.pause()
+
+    assert snap_compare(_app(states.fixed(tmp_path)), terminal_size=SIZE, run_before=opened)

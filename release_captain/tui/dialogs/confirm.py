@@ -8,9 +8,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Label
+
+from release_captain.tui.widgets.ticking import Line, line_widget
 
 
 class ConfirmDialog(ModalScreen[str | None]):
@@ -22,7 +23,7 @@ class ConfirmDialog(ModalScreen[str | None]):
     def __init__(
         self,
         title: str,
-        lines: list[Content | str],
+        lines: list[Line],
         *,
         confirm: str = "Confirm",
         reason: str | None = None,
@@ -41,7 +42,7 @@ class ConfirmDialog(ModalScreen[str | None]):
         with Vertical(id="dialog") as box:
             box.border_title = self._title
             for line in self._lines:
-                yield Static(line, classes="line")
+                yield line_widget(line)
             if self._reason is not None:
                 yield Input(placeholder=self._reason, id="reason")
             yield Label("", id="problem")

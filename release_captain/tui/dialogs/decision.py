@@ -11,9 +11,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Label
+
+from release_captain.tui.widgets.ticking import Line, line_widget
 
 Verdict = Literal["approve", "reject"]
 
@@ -34,7 +35,7 @@ class DecisionDialog(ModalScreen[Decision | None]):
     def __init__(
         self,
         title: str,
-        lines: list[Content | str],
+        lines: list[Line],
         *,
         verdict: Verdict = "approve",
         approve_label: str = "Approve",
@@ -52,7 +53,7 @@ class DecisionDialog(ModalScreen[Decision | None]):
         with Vertical(id="dialog") as box:
             box.border_title = self._title
             for line in self._lines:
-                yield Static(line, classes="line")
+                yield line_widget(line)
             placeholder = (
                 "reason (required)"
                 if self.verdict == "reject" or self._approve_needs_comment

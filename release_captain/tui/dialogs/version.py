@@ -10,9 +10,9 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Static
 
 from release_captain.tui import look
+from release_captain.tui.widgets.ticking import Line, line_widget
 
 if TYPE_CHECKING:
     from release_captain.service import VersionRow, WhereView
@@ -24,7 +24,7 @@ class VersionDialog(ModalScreen[None]):
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape,q,enter", "close", "Close")]
 
-    def __init__(self, title: str, lines: list[Content]) -> None:
+    def __init__(self, title: str, lines: list[Line]) -> None:
         super().__init__()
         self._title = title
         self._lines = lines
@@ -34,7 +34,8 @@ class VersionDialog(ModalScreen[None]):
             box.border_title = self._title
             box.border_subtitle = "esc closes"
             with VerticalScroll(id="body"):
-                yield Static(Content("\n").join(self._lines), classes="line")
+                for line in self._lines:
+                    yield line_widget(line)
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -50,22 +51,24 @@ _STATE_STYLE = {
 }
 
 
-def version_lines(
-    row: VersionRow, where: WhereView, commits: list[str], now: float
-) -> list[Content]:
+def version_lines(row: VersionRow, where: WhereView, commits: list[str]) -> list[Line]:
     """The lines of a version's detail: its commit, then its state per stage."""
-    lines = [
+
+    def made(now: float) -> Content:
+        return Content.assemble(
+            f"by {row.author}  ",
+            (look.ago(row.created_at, now), "$foreground-muted"),
+            f"  build {row.build}",
+            (f" ({row.build_detail})" if row.build_detail else "", "$foreground-muted"),
+        )
+
+    lines: list[Line] = [
         Content.assemble(
             (look.version(row.number), "b"),
             "  ",
             (row.commit, "$text-accent"),
         ),
-        Content.assemble(
-            f"by {row.author}  ",
-            (look.ago(row.created_at, now), "$foreground-muted"),
-            f"  build {row.build}",
-            (f" ({row.build_detail})" if row.build_detail else "", "$foreground-muted"),
-        ),
+        made,
         Content.styled(row.message.strip() or "(no message)", "i"),
     ]
     if commits:

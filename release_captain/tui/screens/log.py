@@ -1,5 +1,7 @@
 """Provides `LogScreen`: the deploy and approval steps of one version on one target,
-and the output of the chosen step — scrollable, and following while the step runs."""
+and the output of the chosen step — scrollable, and following while the step runs, then
+on to the version's next step there. `[` and `]` step to the version deployed on the
+target before or after, so an older version's failure stays one key away."""
 
 from __future__ import annotations
 
@@ -16,12 +18,13 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from release_captain.errors import CaptainError
+from release_captain.service import step_of
 from release_captain.tui import look
 from release_captain.tui.helm import Board
 from release_captain.tui.widgets.header import CaptainHeader
 
 if TYPE_CHECKING:
-    from release_captain.service import LogView
+    from release_captain.service import Event, LogView
     from release_captain.tui.app import CaptainApp
 
 _STEP_SYMBOL = {
@@ -43,14 +46,20 @@ class LogScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "app.back", "Back"),
         Binding("f", "toggle_follow", "Follow on/off"),
+        Binding("left_square_bracket", "deployment(-1)", "Version before", key_display="["),
+        Binding("right_square_bracket", "deployment(1)", "Version after", key_display="]"),
         Binding("tab", "switch", "Steps/log", show=False),
     ]
 
     app: CaptainApp
 
-    def __init__(self, stage: str, target: str, version: int) -> None:
+    def __init__(
+        self, stage: str, target: str, version: int, *, event: Event | None = None
+    ) -> None:
         super().__init__()
         self.stage, self.target, self.version = stage, target, version
+        #: The history event the screen opens at: its step is chosen first.
+        self._event = event
         #: The steps as last read, in the order they started.
         self.views: list[LogView] = []
         #: Whether the log follows a running step.
@@ -60,7 +69,7 @@ class LogScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         header = CaptainHeader(readonly=self.app.readonly)
-        header.place = f"{look.version(self.version)} on {self.stage}/{self.target}"
+        header.place = self._place()
         yield header
         with Horizontal():
             steps = OptionList(id="steps")
@@ -98,7 +107,8 @@ class LogScreen(Screen[None]):
         self.app.call_from_thread(self._draw_steps, views)
 
     def _draw_steps(self, views: list[LogView]) -> None:
-        old = {v.step.id: v.step.state for v in self.views}
+        old = self.views
+        states = {v.step.id: v.step.state for v in old}
         self.views = views
         steps = self.query_one("#steps", OptionList)
         steps.clear_options()
@@ -112,19 +122,34 @@ class LogScreen(Screen[None]):
             if step.finished_at is not None:
                 took = "  " + look.duration(step.finished_at - step.started_at)
             steps.add_option(Option(f"{symbol} {label}  {step.state}{took}", id=str(step.id)))
-        ids = [v.step.id for v in views]
-        if (
-            self._chosen in ids
-            and old.get(self._chosen) == views[ids.index(self._chosen)].step.state
-        ):
-            steps.highlighted = ids.index(self._chosen)
+        if not views:
             return
-        running = [i for i, v in enumerate(views) if v.step.state == "running"]
-        index = running[-1] if running else len(views) - 1
-        if self._chosen in ids:
-            index = ids.index(self._chosen)
+        index = self._choice(old)
         steps.highlighted = index
-        self._show_step(index)
+        step = views[index].step
+        if step.id != self._chosen or states.get(step.id) != step.state:
+            self._show_step(index)
+
+    def _choice(self, old: list[LogView]) -> int:
+        """Which step to show: the history event's, else the one chosen before — unless
+        following, it was the newest and a newer one started — else the newest running,
+        else the newest failed (the rollback after a failure explains less), else the
+        newest."""
+        ids = [v.step.id for v in self.views]
+        if self._event is not None:
+            event, self._event = self._event, None
+            found = step_of(event, self.views)
+            if found is not None:
+                return ids.index(found.step.id)
+        newest = old[-1].step.id if old else None
+        moved_on = self.following and self._chosen == newest and ids[-1] != newest
+        if self._chosen in ids and not moved_on:
+            return ids.index(self._chosen)
+        for state in ("running", "failed"):
+            those = [i for i, v in enumerate(self.views) if v.step.state == state]
+            if those:
+                return those[-1]
+        return len(ids) - 1
 
     @on(OptionList.OptionHighlighted, "#steps")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -191,6 +216,36 @@ class LogScreen(Screen[None]):
     def action_switch(self) -> None:
         steps, text = self.query_one("#steps"), self.query_one("#text")
         (text if steps.has_focus else steps).focus()
+
+    def _place(self) -> str:
+        return f"{look.version(self.version)} on {self.stage}/{self.target}"
+
+    @work(exclusive=True, group="log-load", thread=True)
+    def action_deployment(self, step: int) -> None:
+        """Show the version deployed on this target before (`-1`) or after (`1`) this one."""
+        try:
+            versions = self.app.helm.deployments(self.stage, self.target)
+        except CaptainError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error")
+            return
+        around = [v for v in versions if (v - self.version) * step > 0]
+        if not around:
+            word = "first" if step < 0 else "newest"
+            where = f"{self.stage}/{self.target}"
+            self.app.call_from_thread(
+                self.notify, f"{look.version(self.version)} is the {word} deployment on {where}"
+            )
+            return
+        self.app.call_from_thread(self._switch, min(around, key=lambda v: abs(v - self.version)))
+
+    def _switch(self, version: int) -> None:
+        """Show `version`'s steps on the same target, its newest step first."""
+        self.workers.cancel_group(self, "log-follow")
+        self.version, self.views, self._chosen = version, [], None
+        header = self.query_one(CaptainHeader)
+        header.place = self._place()
+        header.refresh()
+        self.load()
 
     def log_text(self) -> str:
         """What the log pane shows (for tests)."""

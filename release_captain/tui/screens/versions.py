@@ -97,9 +97,9 @@ class VersionsScreen(Screen[None]):
             self.show_board(self.app.board)
 
     def show_board(self, board: Board) -> None:
-        """Redraw the list when the versions changed (or a minute passed, for the ages)."""
+        """Redraw the list when the versions changed (the ages move with `show_time`)."""
         self.query_one(CaptainHeader).show(board)
-        shown = (board.versions, board.status, self._filter, int(board.now // 60))
+        shown = (board.versions, board.status, self._filter)
         if shown == self._shown:
             return
         self._shown = shown
@@ -108,6 +108,7 @@ class VersionsScreen(Screen[None]):
         waiting = {s.name: s.waiting.version for s in board.status.stages if s.waiting}
         cursor = table.cursor_row
         table.clear()
+        now = self.app.now()
         for row in board.versions:
             if not self._matches(row):
                 continue
@@ -115,7 +116,7 @@ class VersionsScreen(Screen[None]):
                 Content.styled(look.version(row.number), "b"),
                 look.short_sha(row.commit),
                 row.author,
-                look.ago(row.created_at, board.now),
+                look.ago(row.created_at, now),
                 Content.styled(
                     f"{look.BUILD_SYMBOLS.get(row.build, '?')} {row.build}",
                     _BUILD_STYLE.get(row.build, ""),
@@ -126,6 +127,20 @@ class VersionsScreen(Screen[None]):
             )
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
+
+    def show_time(self, now: float) -> None:
+        """Write the ages again for `now` (only the cells that changed)."""
+        board = self.app.board
+        if board is None or self._shown is None:
+            return
+        table = self.query_one(DataTable)
+        for row in board.versions:
+            key = str(row.number)
+            if key not in table.rows:
+                continue
+            age = look.ago(row.created_at, now)
+            if table.get_cell(key, "age") != age:
+                table.update_cell(key, "age", age)
 
     def _matches(self, row: VersionRow) -> bool:
         if not self._filter:

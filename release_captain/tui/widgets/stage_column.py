@@ -83,7 +83,7 @@ class StageColumn(VerticalScroll, can_focus=True):
         self.query_one(".summary", Static).update(self._summary(view, blockers))
         self._show_prompts(prompts)
         for card, target, count in zip(self.query(TargetCard), view.targets, checks, strict=False):
-            card.show(target, count)
+            card.show(target, count, board.now)
         self.apply_filter(self._filter)
 
     def _summary(self, view: StageView, blockers: tuple[Any, ...]) -> Content:

@@ -11,6 +11,7 @@ from textual.widget import Widget
 
 from release_captain.tui import look
 from release_captain.tui.stylesheet import beside
+from release_captain.tui.widgets.ticking import TICKS
 
 if TYPE_CHECKING:
     from release_captain.service import ApprovalView, TargetView
@@ -42,7 +43,7 @@ class TargetCard(Widget, can_focus=True):
     DEFAULT_CSS = beside(__file__)
 
     def __init__(self, stage: str, target: str) -> None:
-        super().__init__(classes="-idle")
+        super().__init__(classes=f"-idle {TICKS}")
         #: The stage the target belongs to.
         self.stage = stage
         #: The target's name.
@@ -50,22 +51,32 @@ class TargetCard(Widget, can_focus=True):
         #: The view last shown, or None before the first refresh.
         self.view: TargetView | None = None
         self._checks = ""
+        #: When `view` was read, and the moment the countdowns are painted for.
+        self._read_at = self._now = 0.0
 
     @property
     def where(self) -> str:
         """`stage/target`, as the CLI writes it."""
         return f"{self.stage}/{self.target}"
 
-    def show(self, view: TargetView, checks: str = "") -> None:
-        """Draw `view` (nothing happens when it did not change)."""
+    def show(self, view: TargetView, checks: str = "", read_at: float = 0.0) -> None:
+        """Draw `view`, read at `read_at` (nothing happens when it did not change)."""
         if view == self.view and checks == self._checks:
             return
         old = self.view.state if self.view else "idle"
         self.view, self._checks = view, checks
+        self._read_at = self._now = read_at
         self.remove_class(f"-{old}")
         self.add_class(f"-{view.state}")
         self.set_class(any(a.state == "waiting-for-person" for a in view.approvals), "-waiting")
         self.refresh(layout=True)
+
+    def show_time(self, now: float) -> None:
+        """Count a running bake or wait down to `now`, between two reads of the state."""
+        self._now = now
+        view = self.view
+        if view is not None and any(a.remaining_s is not None for a in view.approvals):
+            self.refresh()
 
     def matches(self, text: str) -> bool:
         """Whether the filter `text` picks this card (name, stage, version or state)."""
@@ -104,10 +115,11 @@ class TargetCard(Widget, can_focus=True):
         if approval.state != "running" or approval.remaining_s is None:
             return [head]
         total = approval.duration_s or 0.0
-        elapsed = 1.0 - approval.remaining_s / total if total > 0 else 0.0
+        remaining = max(0.0, approval.remaining_s - max(0.0, self._now - self._read_at))
+        elapsed = 1.0 - remaining / total if total > 0 else 0.0
         width = max(BAR_MIN, self.content_size.width - 2)
         lines = [
-            head + Content.assemble(" ", (look.duration(approval.remaining_s), "b"), " left"),
+            head + Content.assemble(" ", (look.duration(remaining), "b"), " left"),
             Content.assemble("  ", (look.bar(elapsed, width), "$text-accent")),
         ]
         if self._checks:
