@@ -84,8 +84,18 @@ def _pipeline_text(kind: Kind, repository: Repository, folder: Path) -> str:
 
 def _fill(text: str, values: dict[str, str]) -> str:
     """Each `{{name}}` slot of `text` replaced by its value; a slot without one stays
-    (the second pass fills the slots the first pass brought in)."""
-    return _SLOT.sub(lambda match: values.get(match[1], match[0]), text)
+    (the second pass fills the slots the first pass brought in). A comment after a
+    filled slot keeps its column, so the file reads as one aligned column of notes."""
+    return "".join(_fill_line(line, values) for line in text.splitlines(keepends=True))
+
+
+def _fill_line(line: str, values: dict[str, str]) -> str:
+    filled = _SLOT.sub(lambda match: values.get(match[1], match[0]), line)
+    code, gap, comment = line.partition("  # ")
+    if filled == line or not gap or not _SLOT.search(code):
+        return filled
+    new_code = _SLOT.sub(lambda match: values.get(match[1], match[0]), code).rstrip()
+    return f"{new_code.ljust(len(code))}  # {comment}"
 
 
 def _template(name: str) -> str:

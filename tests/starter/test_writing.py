@@ -155,3 +155,20 @@ def test_config_names_the_pipeline_file_and_its_folder_gets_the_scripts(
     assert "captain validate -c ops/release.toml" in done.output
     assert 'repo = ".."' in (repo / "ops" / "release.toml").read_text()
     assert captain(repo, monkeypatch, "validate", "-c", "ops/release.toml").exit_code == 0
+
+
+def test_comments_after_filled_in_values_keep_their_column(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pipeline teaches through its comments: they stay one aligned column whatever
+    the project, branch and folder are called."""
+    repo = repository(tmp_path, "python", branch="release/2026")
+    captain(repo, monkeypatch, "init")
+    lines = (repo / "pipeline.toml").read_text().splitlines()
+    settings = [
+        line
+        for line in lines
+        if line.startswith(("name = ", "repo = ", "branch = ", "state_dir = ")) and "#" in line
+    ]
+    assert len(settings) == 5  # the pipeline's name and state_dir, the source's name, repo, branch
+    assert {line.index("  # ") for line in settings} == {33}
