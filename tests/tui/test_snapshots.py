@@ -76,3 +76,28 @@ def test_board_blocked(tmp_path: Path, snap_compare: SnapCompare) -> None:
     00:00 BST` (the blocker's zone), and prod · wave 1/2 has a red prompt `? v1 is held by a
     blocker from entering prod-wave-1` with `a let through with a reason · r reject`."""
     assert snap_compare(_app(states.blocked(tmp_path)), terminal_size=SIZE, run_before=_loaded)
+
+
+def test_approval_dialog_with_changes(tmp_path: Path, snap_compare: SnapCompare) -> None:
+    """Approving v3 into prod-wave-1: under v3's line, `changes since v1, which
+    prod-wave-1 passed: 4 commits, 6 files`, the four commits newest first (short SHA,
+    author, subject), then `files app.py ×3 · basket.py · …`, then what approve and reject
+    do, the comment line and the buttons."""
+    assert snap_compare(
+        _app(states.approving_with_changes(tmp_path)),
+        terminal_size=SIZE,
+        press=["right", "right", "down", "a"],
+        run_before=_loaded,
+    )
+
+
+def test_approval_dialog_at_80_by_24(tmp_path: Path, snap_compare: SnapCompare) -> None:
+    """The same dialog in the smallest terminal: the changes get a box of their own, a
+    quarter of the height, with a scrollbar for the rest; what approve and reject do, the
+    comment line and the buttons stay in view."""
+    assert snap_compare(
+        _app(states.approving_with_changes(tmp_path)),
+        terminal_size=(80, 24),
+        press=["right", "right", "down", "a"],
+        run_before=_loaded,
+    )

@@ -1,5 +1,6 @@
-"""Provides `DecisionDialog`: the answer to a prompt. It names the version, its commits
-and what approving or rejecting will do, takes a comment (required to reject, and to let
+"""Provides `DecisionDialog`: the answer to a prompt. It names the version, the commits
+and files it brings over what the stage last passed (`dialogs.changes`), and what
+approving or rejecting will do, takes a comment (required to reject, and to let
 a version through a blocker), and answers a `Decision`, or None when cancelled."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from msgspec import Struct
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
@@ -36,6 +37,8 @@ class DecisionDialog(ModalScreen[Decision | None]):
         title: str,
         lines: list[Content | str],
         *,
+        changes: list[Content | str] | None = None,
+        effects: list[Content | str] | None = None,
         verdict: Verdict = "approve",
         approve_label: str = "Approve",
         approve_needs_comment: bool = False,
@@ -43,6 +46,10 @@ class DecisionDialog(ModalScreen[Decision | None]):
         super().__init__(classes="-destructive" if verdict == "reject" else "")
         self._title = title
         self._lines = lines
+        #: The diff before approve, in its own scrolling box so the buttons stay in view.
+        self._changes = changes or []
+        #: What approving and rejecting will do, under the changes.
+        self._effects = effects or []
         #: What `enter` in the comment line does.
         self.verdict: Verdict = verdict
         self._approve_label = approve_label
@@ -52,6 +59,12 @@ class DecisionDialog(ModalScreen[Decision | None]):
         with Vertical(id="dialog") as box:
             box.border_title = self._title
             for line in self._lines:
+                yield Static(line, classes="line")
+            if self._changes:
+                with VerticalScroll(id="changes", can_focus=False):
+                    for line in self._changes:
+                        yield Static(line, classes="line")
+            for line in self._effects:
                 yield Static(line, classes="line")
             placeholder = (
                 "reason (required)"
