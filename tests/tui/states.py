@@ -158,6 +158,26 @@ def approving_with_changes(tmp_path: Path) -> World:
     return w
 
 
+def journeys(tmp_path: Path) -> World:
+    """Five versions over two hours: v1 went all the way; v2 waited at prod's gate until
+    v4 superseded it; v3 was rejected in gamma by a person; v4 waits at prod's gate;
+    v5 bakes in gamma."""
+    w = idle(tmp_path)
+    w.h.advance(3600)
+    w.commit("b2c3d4e5f6a7", "Faster checkout", author="Grace")
+    w.h.advance(300)
+    w.commit("c3d4e5f6a7b8", "Taxes at checkout", author="Linus")
+    w.h.advance(120)
+    w.captain.reject("gamma", version=3, comment="tax totals are wrong for EU baskets")
+    w.h.settle()
+    w.h.advance(600)
+    w.commit("d4e5f6a7b8c9", "Bigger buttons", author="Ada")
+    w.h.advance(300)
+    w.commit("e5f6a7b8c9d0", "Faster search", author="Grace")
+    w.h.advance(60)
+    return w
+
+
 # prod promotes on its own but a freeze blocks it all of the fake clock's day.
 BLOCKED_PIPELINE = (
     PIPELINE.replace('promotion = "manual"\n', 'blockers = ["freeze"]\n')
