@@ -136,6 +136,36 @@ class GitSource:
             repo.close()
         return Change(sha=found.hexsha, parents=parents, files=tuple(sorted(f for f in files if f)))
 
+    def files_touched(self, shas: list[str]) -> dict[str, int]:
+        """path -> how many of the commits `shas` touched it, each against its first
+        parent as `change` reads one, in one `git log` (for the TUI's diff before an
+        approval). Read-only: a URL source's mirror is not fetched for it."""
+        if not shas:
+            return {}
+        for sha in shas:
+            self._check_revision(sha)
+        self._common_dir()
+        out = self._git(
+            "-C",
+            str(self.source.path),
+            "log",
+            "--no-walk=unsorted",
+            "--format=%x01%H",
+            "--name-only",
+            "-z",
+            "--diff-merges=first-parent",
+            *shas,
+            "--",
+            doing=f"listing the files of {len(shas)} commits",
+        )
+        counts: dict[str, int] = {}
+        for chunk in out.split(b"\x01")[1:]:
+            for name in chunk.split(b"\0")[1:]:
+                path = text_of(name.lstrip(b"\n"))
+                if path:
+                    counts[path] = counts.get(path, 0) + 1
+        return counts
+
     def commits_between(self, old: str | None, new: str, *, limit: int = 5000) -> list[CommitInfo]:
         """The commits reachable from `new` but not from `old`, newest first.
 

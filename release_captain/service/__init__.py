@@ -4,6 +4,7 @@ never from the layers below."""
 
 from release_captain.engine.requests import Reply, RollbackMove
 from release_captain.service.captain import Captain, current_user
+from release_captain.service.changes import ChangesView, CommitChange, FileTouch
 from release_captain.service.rollouts import speaks_of_a_step, step_of
 from release_captain.service.shapes import (
     ApprovalView,
@@ -20,20 +21,24 @@ from release_captain.service.shapes import (
     WhereView,
 )
 from release_captain.store import CommitRow, Event
-from release_captain.store.views import DeploymentRow, StepRow, VersionRow
+from release_captain.store.views import DeploymentRow, StageMark, StepRow, VersionRow
 
 __all__ = [
     "ApprovalView",
     "BlockerView",
     "Captain",
+    "ChangesView",
+    "CommitChange",
     "CommitRow",
     "DeploymentRow",
     "Event",
+    "FileTouch",
     "LogView",
     "Reply",
     "RollbackItem",
     "RollbackMove",
     "RollbackView",
+    "StageMark",
     "StageView",
     "StatusView",
     "StepRow",

@@ -31,6 +31,7 @@ from release_captain.engine.requests import (
 )
 from release_captain.errors import UsageError, WaitTimeout
 from release_captain.service import following, reading, rollouts
+from release_captain.service.changes import ChangesView, changes_of
 from release_captain.service.delivery import deliver
 from release_captain.service.following import LogPiece
 from release_captain.service.shapes import (
@@ -307,6 +308,10 @@ class Captain:
     def commits(self, version: int) -> list[CommitRow]:
         """The commits a version includes (sha, author, summary), newest first."""
         return self.store.versions.commits(version)
+
+    def changes(self, stage: str, version: int) -> ChangesView:
+        """The commits and files `version` brings over what `stage` last passed."""
+        return changes_of(self.pipeline, self.store, stage, version)
 
     def versions(self, *, limit: int | None = None) -> list[VersionRow]:
         """Versions newest first, with commit, author, message, build and how far each got."""

@@ -235,17 +235,33 @@ class DecisionRecorder:
         """The version passed or is rejected in the stage, whatever it was there before
         (a version a person rejects may never have entered, or may have passed)."""
         state = "passed" if isinstance(decision, PassStage) else "rejected"
+        reason = decision.reason
+        if isinstance(decision, RejectStage) and not decision.actor:
+            reason = self._person_s_rejection(decision.stage, decision.version) or reason
         self._db.execute(
             "INSERT INTO stage_versions (stage, version, state, finished_at, reason) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT(stage, version) DO UPDATE SET "
             "state = excluded.state, finished_at = excluded.finished_at, "
             "reason = excluded.reason",
-            (decision.stage, decision.version, state, now, decision.reason),
+            (decision.stage, decision.version, state, now, reason),
         )
         detail, actor = decision.reason, ""
         if isinstance(decision, RejectStage) and decision.actor:
             detail, actor = decision.comment or "rejected by a person", decision.actor
         self._event(f"stage.{state}", now, decision, detail=detail, actor=actor)
+
+    def _person_s_rejection(self, stage: str, version: int) -> str:
+        """A person's words when they rejected the version while it was in flight (the
+        engine finishes the rejection later, once the stage is done with it), so the
+        journey and `where` say who and why rather than "rejected by a person"."""
+        row = self._db.execute(
+            "SELECT actor, comment FROM grants WHERE stage = ? AND version = ? "
+            "AND kind = 'reject' ORDER BY id DESC LIMIT 1",
+            (stage, version),
+        ).fetchone()
+        if row is None:
+            return ""
+        return f"rejected by {row[0]}" + (f": {row[1]}" if row[1] else "")
 
     def _grant(self, decision: GrantApproval, now: float) -> None:
         self._db.execute(

@@ -93,6 +93,20 @@ class VersionRecords:
             for s, sha, a, m, at in rows
         ]
 
+    def commits_since(self, after: int, upto: int) -> list[tuple[int, CommitRow]]:
+        """(version, commit) of every commit the versions after `after` up to `upto`
+        include, newest version first: what `upto` brings over `after`, in one query."""
+        rows = self._db.execute(
+            "SELECT version, source, commit_sha, author, summary, committed_at "
+            "FROM version_commits WHERE version > ? AND version <= ? "
+            "ORDER BY version DESC, rowid",
+            (after, upto),
+        )
+        return [
+            (v, CommitRow(source=s, sha=sha, author=a, summary=m, committed_at=at))
+            for v, s, sha, a, m, at in rows
+        ]
+
     def artefacts(self, version: int) -> list[ArtefactRow]:
         """The artefacts recorded for the version, by name."""
         rows = self._db.execute(

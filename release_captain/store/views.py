@@ -12,6 +12,19 @@ from release_captain.store.database import Database, ReadingConnection
 from release_captain.store.records import numbered
 
 
+class StageMark(Struct, frozen=True, kw_only=True):
+    """What happened to one version in one stage, and when: the cells of its journey."""
+
+    #: passed | rejected | superseded | in-flight
+    state: str
+    #: When it entered the stage (None when it never did: superseded or rejected first).
+    entered_at: float | None
+    #: When it passed, was rejected or was superseded there (None while in flight).
+    finished_at: float | None
+    #: Why, in the engine's or the rejecting person's words.
+    reason: str
+
+
 class VersionRow(Struct, frozen=True, kw_only=True):
     """One version as the versions list shows it."""
 
@@ -24,6 +37,8 @@ class VersionRow(Struct, frozen=True, kw_only=True):
     created_at: float
     #: stage -> passed | rejected | superseded | in-flight
     stages: dict[str, str]
+    #: stage -> what happened there and when (the same stages as `stages`).
+    marks: dict[str, StageMark]
 
 
 class StepRow(Struct, frozen=True, kw_only=True):
@@ -115,12 +130,16 @@ class Views:
         if not rows:
             return []
         low = min(r[0] for r in rows)
-        stages: dict[int, dict[str, str]] = {r[0]: {} for r in rows}
-        for stage, version, state in self._conn.execute(
-            "SELECT stage, version, state FROM stage_versions WHERE version >= ?", (low,)
+        marks: dict[int, dict[str, StageMark]] = {r[0]: {} for r in rows}
+        for stage, version, state, entered, finished, reason in self._conn.execute(
+            "SELECT stage, version, state, entered_at, finished_at, reason "
+            "FROM stage_versions WHERE version >= ?",
+            (low,),
         ):
-            if version in stages:
-                stages[version][stage] = state
+            if version in marks:
+                marks[version][stage] = StageMark(
+                    state=state, entered_at=entered, finished_at=finished, reason=reason
+                )
         return [
             VersionRow(
                 number=n,
@@ -130,7 +149,8 @@ class Views:
                 build=build,
                 build_detail=detail,
                 created_at=created,
-                stages=stages[n],
+                stages={stage: mark.state for stage, mark in marks[n].items()},
+                marks=marks[n],
             )
             for n, sha, author, message, build, detail, created in rows
         ]

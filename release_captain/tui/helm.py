@@ -20,6 +20,7 @@ from release_captain.service import Captain
 if TYPE_CHECKING:
     from release_captain.service import (
         BlockerView,
+        ChangesView,
         Event,
         LogView,
         RollbackMove,
@@ -210,6 +211,11 @@ class Helm:
         """Where a version's commit got, stage by stage."""
         with self._lock:
             return self.captain.where(commit)
+
+    def changes(self, stage: str, version: int) -> ChangesView:
+        """The commits and files `version` brings over what `stage` last passed."""
+        with self._lock:
+            return self.captain.changes(stage, version)
 
     def commits(self, version: int) -> list[str]:
         """The commits a version includes, as `sha author: summary` lines."""

@@ -14,6 +14,7 @@ from textual.content import Content
 
 from release_captain.errors import CaptainError
 from release_captain.tui import look
+from release_captain.tui.dialogs.changes import change_lines
 from release_captain.tui.dialogs.confirm import ConfirmDialog
 from release_captain.tui.dialogs.decision import DecisionDialog, Verdict
 from release_captain.tui.helm import Board, Helm, Prompt
@@ -122,15 +123,14 @@ class Orders(_Base):
         """Answer a prompt: the dialog, then approve or reject through the service."""
         if self._refused():
             return
-        commits = await self._call(self.helm.commits, prompt.version) or []
-        lines = self._version_lines(prompt.version)
-        lines += [Content.styled(f"  {c}", "$foreground-muted") for c in commits[:8]]
-        lines += self._effects(prompt)
+        changes = await self._call(self.helm.changes, prompt.stage, prompt.version)
         label = "Let through" if prompt.kind == "override" else "Approve"
         decision = await self.push_screen_wait(
             DecisionDialog(
                 prompt_title(prompt),
-                lines,
+                self._version_lines(prompt.version),
+                changes=change_lines(changes) if changes is not None else None,
+                effects=self._effects(prompt),
                 verdict=verdict,
                 approve_label=label,
                 approve_needs_comment=prompt.kind == "override",

@@ -97,6 +97,27 @@ def test_a_change_has_its_parents_and_the_files_it_touched(repo: Path) -> None:
         local(repo).change("0" * 40)
 
 
+def test_files_touched_counts_the_commits_that_touched_each_file(repo: Path) -> None:
+    first = git(repo, "rev-parse", "main")
+    second = commit(repo, {"app.py": "print(2)\n", "lib/x.py": "x = 1\n"}, "second")
+    git(repo, "checkout", "--quiet", "-b", "side")
+    side = commit(repo, {"docs/a file.md": "hi\n"}, "on the side")
+    git(repo, "checkout", "--quiet", "main")
+    third = commit(repo, {"app.py": "print(3)\n"}, "third")
+    git(repo, "merge", "--quiet", "--no-edit", side)
+    merge = git(repo, "rev-parse", "main")
+    source = local(repo)
+    assert source.files_touched([merge, third, second]) == {
+        "docs/a file.md": 1,  # the merge brought it in, against its first parent
+        "app.py": 2,
+        "lib/x.py": 1,
+    }
+    assert source.files_touched([first]) == {"app.py": 1}
+    assert source.files_touched([]) == {}
+    with pytest.raises(SourceError):
+        source.files_touched(["0" * 40])
+
+
 def test_a_message_with_a_nul_byte_is_read_through_gitpython(repo: Path) -> None:
     """`git log -z` cannot frame such a message; the commits are then read one object
     at a time."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from release_captain.service import Captain
 from release_captain.testing import Harness, harness
+from release_captain.testing_git import git, git_env, init_repo
 
 if TYPE_CHECKING:
     from release_captain.service import StageView, TargetView
@@ -110,6 +111,70 @@ def approving(tmp_path: Path) -> World:
     w = idle(tmp_path)
     w.commit("b2c3d4e5f6a7", "Faster checkout", author="Grace")
     w.h.advance(300)
+    return w
+
+
+def _real_commit(w: World, files: dict[str, str], message: str, author: str, at: int) -> str:
+    """A commit in a real repository at the source's path, with fixed dates so its SHA
+    is the same in every run, handed to the fake source as its new head."""
+    path = w.h.pipeline.sources[0].path
+    if not path.exists():
+        init_repo(path)
+    for name, text in files.items():
+        (path / name).parent.mkdir(parents=True, exist_ok=True)
+        (path / name).write_text(text)
+    date = f"@{1_790_000_000 + at} +0000"
+    env = {**git_env(f"{author} <{author.lower()}@example.com>"), "GIT_AUTHOR_DATE": date}
+    env["GIT_COMMITTER_DATE"] = date
+    git(path, "add", "--", *files, env=env)
+    git(path, "commit", "--quiet", "-m", message, env=env)
+    sha = git(path, "rev-parse", "HEAD", env=env)
+    w.h.sources["app"].commit_to(sha, message, author)
+    return sha
+
+
+def approving_with_changes(tmp_path: Path) -> World:
+    """v3 waits for approval to enter prod, where v1 runs (v2 waited there before it):
+    v2 and v3 bring four real commits over v1, touching six files (app.py by three)."""
+    w = world(tmp_path)
+    _real_commit(w, {"app.py": "1\n"}, "Add the basket page", "Ada", 0)
+    w.h.announce_commit()
+    w.h.settle()
+    w.h.advance(300)
+    w.captain.approve("prod-wave-1", comment="ship it")
+    w.h.settle()
+    w.h.advance(600)
+    w.h.advance(600)
+    _real_commit(w, {"app.py": "2\n", "basket.py": "b\n"}, "Faster checkout", "Grace", 60)
+    w.h.announce_commit()
+    w.h.settle()
+    w.h.advance(300)
+    _real_commit(w, {"app.py": "3\n", "docs/checkout.md": "d\n"}, "Document it", "Linus", 120)
+    _real_commit(w, {"pay.py": "p\n", "tax.py": "t\n"}, "Taxes at checkout", "Ada", 180)
+    _real_commit(w, {"app.py": "4\n", "ui.css": "c\n"}, "Bigger buttons", "Grace", 240)
+    w.h.announce_commit()
+    w.h.settle()
+    w.h.advance(300)
+    return w
+
+
+def journeys(tmp_path: Path) -> World:
+    """Five versions over two hours: v1 went all the way; v2 waited at prod's gate until
+    v4 superseded it; v3 was rejected in gamma by a person; v4 waits at prod's gate;
+    v5 bakes in gamma."""
+    w = idle(tmp_path)
+    w.h.advance(3600)
+    w.commit("b2c3d4e5f6a7", "Faster checkout", author="Grace")
+    w.h.advance(300)
+    w.commit("c3d4e5f6a7b8", "Taxes at checkout", author="Linus")
+    w.h.advance(120)
+    w.captain.reject("gamma", version=3, comment="tax totals are wrong for EU baskets")
+    w.h.settle()
+    w.h.advance(600)
+    w.commit("d4e5f6a7b8c9", "Bigger buttons", author="Ada")
+    w.h.advance(300)
+    w.commit("e5f6a7b8c9d0", "Faster search", author="Grace")
+    w.h.advance(60)
     return w
 
 

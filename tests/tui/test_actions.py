@@ -15,7 +15,7 @@ from release_captain.tui.widgets.approval_prompt import ApprovalPrompt
 from release_captain.tui.widgets.stage_column import StageColumn
 from release_captain.tui.widgets.target_card import TargetCard
 from tests.tui import states
-from tests.tui.conftest import type_text
+from tests.tui.conftest import type_text, until
 
 SIZE = (120, 36)
 
@@ -211,3 +211,45 @@ async def test_letting_a_version_through_a_blocker_needs_a_reason(tmp_path: Path
     assert "hotfix" in granted.detail
     w.h.settle()
     assert w.stage("prod-wave-1").in_flight == 1
+
+
+def dialog_text(app: CaptainApp) -> str:
+    return "\n".join(str(s.render()) for s in app.screen.query(".line"))
+
+
+async def test_the_approval_dialog_shows_the_commits_and_files_since_the_passed_version(
+    tmp_path: Path,
+) -> None:
+    w = states.approving_with_changes(tmp_path)
+    app = app_over(w)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.refreshed()
+        await pilot.press("right", "right", "down", "a")
+        await until(pilot, lambda: isinstance(app.screen, DecisionDialog))
+        text = dialog_text(app)
+    assert "changes since v1, which prod-wave-1 passed: 4 commits, 6 files" in text
+    for line in (
+        "Grace: Bigger buttons",
+        "Ada: Taxes at checkout",
+        "Linus: Document it",
+        "Grace: Faster checkout",
+    ):
+        assert line in text
+    sha = w.captain.changes("prod-wave-1", 3).commits[0].sha
+    assert sha[:8] in text
+    assert "files app.py ×3 · basket.py · docs/checkout.md · pay.py · tax.py · ui.css" in text
+
+
+async def test_the_approval_dialog_says_when_the_repository_cannot_be_read(
+    tmp_path: Path,
+) -> None:
+    w = states.approving(tmp_path)  # its source is a fake: no repository on disk
+    app = app_over(w)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.refreshed()
+        await pilot.press("right", "right", "down", "a")
+        await until(pilot, lambda: isinstance(app.screen, DecisionDialog))
+        text = dialog_text(app)
+    assert "changes since v1, which prod-wave-1 passed: 1 commit" in text
+    assert "b2c3d4e5 Grace: Faster checkout" in text
+    assert "files: the repository of app is not reachable:" in text

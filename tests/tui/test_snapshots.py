@@ -63,11 +63,38 @@ def test_board_at_80_by_24(tmp_path: Path, snap_compare: SnapCompare) -> None:
 
 
 def test_versions_list(tmp_path: Path, snap_compare: SnapCompare) -> None:
-    """The versions screen: v2 then v1, short SHAs, authors Grace and Ada, ages, `✓
-    succeeded` builds, and the value stream — v2 `● ● ◌ ·` (passed beta and gamma,
-    waiting at prod-wave-1), v1 `● ● ● ●` — with the legend above."""
+    """The versions screen at 120: v2 then v1, short SHAs, authors Grace and Ada, ages,
+    `✓ succeeded` builds, and the journey — v2 `● 14:38` in beta, `● 14:43` in gamma, `◌`
+    at prod·1 (waiting) and `·` after it; v1 `●` with its time in every stage — under the
+    legend with the waves' headers `prod·1` and `prod·2`, and v2's detail (build, each
+    stage in words with its day and time) below the table."""
     assert snap_compare(
         _app(states.approving(tmp_path)), terminal_size=SIZE, press=["v"], run_before=_loaded
+    )
+
+
+def test_journey_at_80(tmp_path: Path, snap_compare: SnapCompare) -> None:
+    """Five versions at 80 columns: only the version, one 7-wide column per stage
+    (`prod·1`, `prod·2` for the waves) and the message. v5 `◐` in flight in gamma, v4
+    `◌` waiting at prod·1, v3 `✗` rejected in gamma, v1 `●` everywhere; every time HH:MM
+    on the clock's day; v5's detail under the table."""
+    assert snap_compare(
+        _app(states.journeys(tmp_path)), terminal_size=(80, 24), press=["v"], run_before=_loaded
+    )
+
+
+def test_journey_at_200_with_a_rejection_s_reason(
+    tmp_path: Path, snap_compare: SnapCompare
+) -> None:
+    """At 200 columns the cells get their words (`● passed 14:13`, `✗ rejected 15:45`),
+    the commit, author, age and build columns are back, and with the cursor on v3 the
+    detail reads `gamma rejected 09-21 15:45: rejected by tester: tax totals are wrong
+    for EU baskets`."""
+    assert snap_compare(
+        _app(states.journeys(tmp_path)),
+        terminal_size=(200, 30),
+        press=["v", "down", "down"],
+        run_before=_loaded,
     )
 
 
@@ -108,3 +135,28 @@ def test_an_event_about_a_step_opened(tmp_path: Path, snap_compare: SnapCompare)
         await pilot.pause()
 
     assert snap_compare(_app(states.fixed(tmp_path)), terminal_size=SIZE, run_before=opened)
+
+
+def test_approval_dialog_with_changes(tmp_path: Path, snap_compare: SnapCompare) -> None:
+    """Approving v3 into prod-wave-1: under v3's line, `changes since v1, which
+    prod-wave-1 passed: 4 commits, 6 files`, the four commits newest first (short SHA,
+    author, subject), then `files app.py ×3 · basket.py · …`, then what approve and reject
+    do, the comment line and the buttons."""
+    assert snap_compare(
+        _app(states.approving_with_changes(tmp_path)),
+        terminal_size=SIZE,
+        press=["right", "right", "down", "a"],
+        run_before=_loaded,
+    )
+
+
+def test_approval_dialog_at_80_by_24(tmp_path: Path, snap_compare: SnapCompare) -> None:
+    """The same dialog in the smallest terminal: the changes get a box of their own, a
+    quarter of the height, with a scrollbar for the rest; what approve and reject do, the
+    comment line and the buttons stay in view."""
+    assert snap_compare(
+        _app(states.approving_with_changes(tmp_path)),
+        terminal_size=(80, 24),
+        press=["right", "right", "down", "a"],
+        run_before=_loaded,
+    )

@@ -1,5 +1,6 @@
-"""Provides `DecisionDialog`: the answer to a prompt. It names the version, its commits
-and what approving or rejecting will do, takes a comment (required to reject, and to let
+"""Provides `DecisionDialog`: the answer to a prompt. It names the version, the commits
+and files it brings over what the stage last passed (`dialogs.changes`), and what
+approving or rejecting will do, takes a comment (required to reject, and to let
 a version through a blocker), and answers a `Decision`, or None when cancelled."""
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from msgspec import Struct
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Input, Label, Static
 
 from release_captain.tui.widgets.ticking import Line, line_widget
 
@@ -37,6 +39,8 @@ class DecisionDialog(ModalScreen[Decision | None]):
         title: str,
         lines: list[Line],
         *,
+        changes: list[Content | str] | None = None,
+        effects: list[Line] | None = None,
         verdict: Verdict = "approve",
         approve_label: str = "Approve",
         approve_needs_comment: bool = False,
@@ -44,6 +48,10 @@ class DecisionDialog(ModalScreen[Decision | None]):
         super().__init__(classes="-destructive" if verdict == "reject" else "")
         self._title = title
         self._lines = lines
+        #: The diff before approve, in its own scrolling box so the buttons stay in view.
+        self._changes = changes or []
+        #: What approving and rejecting will do, under the changes.
+        self._effects = effects or []
         #: What `enter` in the comment line does.
         self.verdict: Verdict = verdict
         self._approve_label = approve_label
@@ -54,6 +62,12 @@ class DecisionDialog(ModalScreen[Decision | None]):
             box.border_title = self._title
             for line in self._lines:
                 yield line_widget(line)
+            if self._changes:
+                with VerticalScroll(id="changes", can_focus=False):
+                    for line in self._changes:
+                        yield Static(line, classes="line")
+            for effect in self._effects:
+                yield line_widget(effect)
             placeholder = (
                 "reason (required)"
                 if self.verdict == "reject" or self._approve_needs_comment

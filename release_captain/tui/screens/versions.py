@@ -1,6 +1,7 @@
-"""Provides `VersionsScreen`: every version, newest first, with its short SHA, author,
-message, age, build state and how far it got — one cell per stage (passed, in flight,
-rejected, superseded, waiting, or not reached)."""
+"""Provides `VersionsScreen`: every version's journey, newest first — one row per
+version, one column per stage in pipeline order, each cell what happened there and when
+(`journey`) — with its commit, author, age and build where the width allows, and the
+highlighted row's detail (why it stopped, full times) under the table."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from release_captain.tui import look
+from release_captain.tui import journey, look
 from release_captain.tui.helm import Board
 from release_captain.tui.widgets.filter_bar import FilterBar
 from release_captain.tui.widgets.header import CaptainHeader
@@ -30,18 +31,15 @@ _STREAM_STYLE = {
     None: "$foreground-muted",
 }
 _BUILD_STYLE = {"succeeded": "$text-success", "failed": "b $text-error", "building": "$text-accent"}
+#: Below this width the commit, author, age and build columns make room for the stages.
+_FULL_WIDTH = 110
+#: The width of the fixed columns at full width, and what the message keeps at least.
+_FIXED_WIDTH, _MESSAGE_ROOM = 60, 24
 
 
-def stream(row: VersionRow, stages: list[str], waiting: dict[str, int]) -> Content:
-    """The value stream of one version: one symbol per stage, left to right."""
-    cells = []
-    for stage in stages:
-        state = row.stages.get(stage)
-        if state is None and waiting.get(stage) == row.number:
-            state = "waiting"
-        symbol, _ = look.STREAM.get(state, ("?", ""))
-        cells.append(Content.styled(symbol, _STREAM_STYLE.get(state, "")))
-    return Content(" ").join(cells)
+def _wide_cells(width: int, stages: int) -> bool:
+    """Whether the stage cells get their words: only with room left for the message."""
+    return width - _FIXED_WIDTH - stages * (journey.WIDE_CELL + 2) >= _MESSAGE_ROOM
 
 
 class VersionsScreen(Screen[None]):
@@ -79,61 +77,119 @@ class VersionsScreen(Screen[None]):
         )
         table: DataTable[object] = DataTable(id="versions", cursor_type="row", zebra_stripes=True)
         yield table
+        yield Static("", id="detail")
         yield FilterBar("filter versions: number, SHA, author or message", id="filter")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        stages = len(self.app.helm.pipeline.stages)
-        table.add_column("version", key="version", width=7)
-        table.add_column("commit", key="commit", width=8)
-        table.add_column("author", key="author")
-        table.add_column("age", key="age", width=8)
-        table.add_column("build", key="build", width=11)
-        table.add_column("stages", key="stages", width=max(6, 2 * stages - 1))
-        table.add_column("message", key="message")
-        table.focus()
+        self.query_one(DataTable).focus()
         if self.app.board is not None:
             self.show_board(self.app.board)
 
+    def on_resize(self) -> None:
+        """Lay the columns out again when the width crosses a step."""
+        if self.app.board is not None:
+            self.show_board(self.app.board)
+
+    def _layout(self) -> tuple[bool, bool]:
+        """(show commit, author, age and build; give the stage cells their words)."""
+        width = self.size.width or self.app.size.width
+        stages = len(self.app.helm.pipeline.stages)
+        return width >= _FULL_WIDTH, _wide_cells(width, stages)
+
+    def _columns(self, full: bool, wide: bool) -> None:
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        table.add_column("version", key="version", width=7)
+        if full:
+            table.add_column("commit", key="commit", width=8)
+            table.add_column("author", key="author", width=12)
+            table.add_column("age", key="age", width=8)
+            table.add_column("build", key="build", width=11)
+        width = journey.WIDE_CELL if wide else journey.NARROW_CELL
+        for stage in self.app.helm.pipeline.stages:
+            table.add_column(journey.header(stage, width), key=stage.name, width=width)
+        table.add_column("message", key="message")
+
     def show_board(self, board: Board) -> None:
-        """Redraw the list when the versions changed (the ages move with `show_time`)."""
+        """Redraw the journey when the versions changed, the width crossed a step, or a
+        minute passed (a time of another day is written as a date); the ages move with
+        `show_time`."""
         self.query_one(CaptainHeader).show(board)
-        shown = (board.versions, board.status, self._filter)
+        full, wide = self._layout()
+        shown = (board.versions, board.status, self._filter, int(board.now // 60), full, wide)
         if shown == self._shown:
             return
+        if self._shown is None or self._shown[-2:] != (full, wide):
+            self._columns(full, wide)
         self._shown = shown
         table = self.query_one(DataTable)
-        stages = [s.name for s in self.app.helm.pipeline.stages]
-        waiting = {s.name: s.waiting.version for s in board.status.stages if s.waiting}
         cursor = table.cursor_row
         table.clear()
-        now = self.app.now()
         for row in board.versions:
-            if not self._matches(row):
-                continue
-            table.add_row(
-                Content.styled(look.version(row.number), "b"),
+            if self._matches(row):
+                table.add_row(*self._cells(row, board, full, wide), key=str(row.number))
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+        self._show_detail()
+
+    def _cells(self, row: VersionRow, board: Board, full: bool, wide: bool) -> list[object]:
+        """The row of one version: its name, what it is (at full width), its journey."""
+        name = look.version(row.number)
+        if not full and row.build != "succeeded":
+            name += " " + look.BUILD_SYMBOLS.get(row.build, "?")
+        cells: list[object] = [Content.styled(name, "b")]
+        if full:
+            cells += [
                 look.short_sha(row.commit),
                 row.author,
-                look.ago(row.created_at, now),
+                look.ago(row.created_at, self.app.now()),
                 Content.styled(
                     f"{look.BUILD_SYMBOLS.get(row.build, '?')} {row.build}",
                     _BUILD_STYLE.get(row.build, ""),
                 ),
-                stream(row, stages, waiting),
-                look.first_line(row.message),
-                key=str(row.number),
+            ]
+        for cell in journey.journey(row, self._stages(), _waiting(board)):
+            text = journey.cell_text(cell, board.now, wide=wide)
+            cells.append(Content.styled(text, _STREAM_STYLE.get(cell.state, "")))
+        cells.append(look.first_line(row.message))
+        return cells
+
+    def _stages(self) -> list[str]:
+        return [s.name for s in self.app.helm.pipeline.stages]
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        """The highlighted version in words: what it is, and stage by stage what became
+        of it, with full times and the reason it was rejected or superseded."""
+        board, number = self.app.board, self.selected()
+        row = board.version_row(number) if board is not None and number is not None else None
+        detail = self.query_one("#detail", Static)
+        if board is None or row is None:
+            detail.update("")
+            return
+        cells = journey.journey(row, self._stages(), _waiting(board))
+        stops = journey.details(cells, self._stages()) or ["not in any stage yet"]
+        build = f"build {row.build}" + (f": {row.build_detail}" if row.build_detail else "")
+        detail.update(
+            Content.assemble(
+                (look.version(row.number), "b"),
+                f"  {look.short_sha(row.commit)}  {row.author}  {build}  ",
+                (look.first_line(row.message), "i"),
+                "\n",
+                (" · ".join(stops), "$foreground-muted"),
             )
-        if table.row_count:
-            table.move_cursor(row=min(cursor, table.row_count - 1))
+        )
 
     def show_time(self, now: float) -> None:
         """Write the ages again for `now` (only the cells that changed)."""
         board = self.app.board
-        if board is None or self._shown is None:
-            return
         table = self.query_one(DataTable)
+        if board is None or self._shown is None or "age" not in table.columns:
+            return
         for row in board.versions:
             key = str(row.number)
             if key not in table.rows:
@@ -175,3 +231,8 @@ class VersionsScreen(Screen[None]):
 
     def on_filter_bar_done(self, message: FilterBar.Done) -> None:
         self.query_one(DataTable).focus()
+
+
+def _waiting(board: Board) -> dict[str, int]:
+    """stage -> the version that waits at its door."""
+    return {s.name: s.waiting.version for s in board.status.stages if s.waiting}
