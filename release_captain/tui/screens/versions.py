@@ -187,8 +187,10 @@ class VersionsScreen(Screen[None]):
     def show_time(self, now: float) -> None:
         """Write the ages again for `now` (only the cells that changed)."""
         board = self.app.board
+        if board is None or self._shown is None:
+            return
         table = self.query_one(DataTable)
-        if board is None or self._shown is None or "age" not in table.columns:
+        if "age" not in table.columns:  # narrow: the journey took its room
             return
         for row in board.versions:
             key = str(row.number)
