@@ -177,19 +177,6 @@ class State(Struct, frozen=True, kw_only=True):
             None,
         )
 
-    def versions_in_use(self) -> frozenset[int]:
-        """Versions some stage runs or verifies: in flight in a stage, or deployed or
-        redeployed by a step still running (a rollback to a last good version)."""
-        in_flight = {sv.version for sv in self.stage_versions.values() if sv.state == "in-flight"}
-        running = {
-            number
-            for step in self.steps
-            if step.state == "running"
-            for number in (step.version, step.to_version)
-            if number is not None
-        }
-        return frozenset(in_flight | running)
-
     def target(self, stage: str, target: str) -> TargetRecord:
         """The target's record, or an idle one when it never ran anything."""
         return self.targets.get((stage, target)) or TargetRecord(stage=stage, target=target)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 
@@ -15,6 +15,8 @@ from msgspec import Struct
 
 from release_captain.config.model import Monitor, Pipeline, Stage
 from release_captain.engine import plan_for
+from release_captain.engine.in_use import versions_in_use
+from release_captain.engine.state import State
 from release_captain.runtime.artefacts import ArtefactStore, StoredArtefact
 from release_captain.runtime.builder import Builder, BuildOutcome
 from release_captain.runtime.checkouts import Checkouts
@@ -155,9 +157,10 @@ class Dispatcher:
         if steps:
             self._executor.start_all(steps, self._step_ended, self._processes)
 
-    def keep_trees(self, in_use: Iterable[int], effects: Sequence[Started]) -> None:
+    def keep_trees(self, state: State, effects: Sequence[Started]) -> None:
         """Remove the version trees (`CAPTAIN_CHECKOUT`) of every version but those in
-        use and those `effects` are about to start steps of (called before `launch`)."""
+        use in `state` and those `effects` are about to start steps of (called before
+        `launch`)."""
         starting = {
             number
             for effect in effects
@@ -165,7 +168,7 @@ class Dispatcher:
             for number in (effect.decision.version, effect.decision.to)
             if number is not None
         }
-        self._trees.keep_only({*in_use, *starting})
+        self._trees.keep_only(versions_in_use(self.pipeline, state) | starting)
 
     def cancel(self, step_id: int) -> None:
         """End a step's command, if it still runs."""

@@ -289,7 +289,7 @@ class Reconciler:
             state = observe(self.pipeline, self.store, self.clock())
             outcome = decide(self.pipeline, state, self.clock())
             effects = self.store.apply(outcome.decisions, now=self.clock())
-            self._dispatch.keep_trees(state.versions_in_use(), effects)
+            self._dispatch.keep_trees(state, effects)
             if not outcome.decisions:
                 return outcome
             self._dispatch.launch(effects)

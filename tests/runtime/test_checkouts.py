@@ -6,10 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from release_captain.engine.state import StageVersion, State, StepKind, StepRecord, StepState
+from release_captain.engine.in_use import versions_in_use
+from release_captain.engine.state import (
+    StageVersion,
+    State,
+    StepKind,
+    StepRecord,
+    StepState,
+    VersionRecord,
+)
 from release_captain.errors import CaptainError
 from release_captain.runtime.checkouts import Checkouts
 from release_captain.testing import FakeSource
+from tests.engine.builders import pipeline, stage
 
 
 class CountingSource(FakeSource):
@@ -58,7 +67,7 @@ def test_keep_only_removes_other_trees_and_half_made_leftovers(tmp_path: Path) -
     assert list((tmp_path / "checkouts").iterdir()) == []
 
 
-def test_versions_in_use_are_the_in_flight_ones_and_those_running_steps_deploy() -> None:
+def test_versions_in_use_are_in_flight_deployed_by_a_running_step_or_next_in_line() -> None:
     def step(version: int, state: StepState, to: int | None = None) -> StepRecord:
         kind: StepKind = "rollback" if to else "deploy"
         return StepRecord(
@@ -66,13 +75,29 @@ def test_versions_in_use_are_the_in_flight_ones_and_those_running_steps_deploy()
             kind=kind, onebox=False, state=state, started_at=0.0, to_version=to,
         )  # fmt: skip
 
+    def passed(stage: str, version: int) -> StageVersion:
+        return StageVersion(stage=stage, version=version, state="passed")
+
+    three = pipeline(stage("beta"), stage("gamma"), stage("prod"))
     state = State(
+        versions=tuple(
+            VersionRecord(number=n, build="succeeded", created_at=0.0) for n in (1, 2, 3, 4, 5, 6)
+        ),  # fmt: skip
         stage_versions={
-            ("beta", 5): StageVersion(stage="beta", version=5, state="in-flight"),
-            ("beta", 4): StageVersion(stage="beta", version=4, state="passed"),
+            ("beta", 1): passed("beta", 1),
+            ("gamma", 1): passed("gamma", 1),
+            ("prod", 1): passed("prod", 1),
+            ("beta", 2): passed("beta", 2),
+            ("gamma", 2): passed("gamma", 2),
+            ("beta", 3): passed("beta", 3),
             ("gamma", 3): StageVersion(stage="gamma", version=3, state="rejected"),
+            ("beta", 4): passed("beta", 4),
+            ("beta", 5): StageVersion(stage="beta", version=5, state="in-flight"),
         },
+        last_taken={"beta": 5, "gamma": 3, "prod": 1},
         steps=(step(3, "running", to=2), step(4, "passed")),
     )
-    # beta verifies v5; gamma rolls v3 back to v2; v4 passed everywhere it went.
-    assert state.versions_in_use() == {5, 3, 2}
+    # beta verifies v5; gamma rolls v3 back to v2; v4 passed beta and is gamma's next,
+    # v2 passed gamma and is prod's next; v6 is beta's next (built, not taken yet).
+    # v1 passed everywhere: its tree goes.
+    assert versions_in_use(three, state) == {2, 3, 4, 5, 6}
