@@ -34,6 +34,7 @@ from release_captain.service import following, reading, rollouts
 from release_captain.service.changes import ChangesView, changes_of
 from release_captain.service.delivery import deliver
 from release_captain.service.following import LogPiece
+from release_captain.service.forecasting import ForecastView, forecast_of
 from release_captain.service.shapes import (
     BlockerView,
     LogView,
@@ -300,6 +301,10 @@ class Captain:
         return reading.status_of(
             self.pipeline, self.store, self.clock(), self.engine_pid(), holding
         )
+
+    def forecast(self, version: str | None = None) -> ForecastView:
+        """SPEC §10: when `version` (default the newest) enters and passes each stage."""
+        return forecast_of(self.pipeline, self.store, version, self.clock())
 
     def source_heads(self) -> dict[str, str]:
         """source name -> the newest head the engine has seen and recorded."""
