@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from release_captain.cli import acting, inspect, running, starter, tui
+from release_captain.cli import acting, inspect, metrics, running, starter, tui
 from release_captain.cli.options import quiet_exit, stdout_closed
 
 _SETTINGS: dict[str, Any] = {
@@ -43,6 +43,7 @@ COMMANDS: tuple[Callable[..., Any], ...] = (
     inspect.logs,
     inspect.where,
     inspect.blockers,
+    metrics.metrics,
     acting.approve,
     acting.reject,
     acting.gate,
