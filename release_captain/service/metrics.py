@@ -149,27 +149,25 @@ def metrics_of(pipeline: Pipeline, store: Store, *, since: str | None, now: floa
 
 
 def _stage(rows: MetricRows, name: str) -> StageMetrics:
-    start, end = rows.since, rows.until
     mine = [r for r in rows.records if r.stage == name]
-    entered = [r for r in mine if r.entered_at is not None and start <= r.entered_at <= end]
-    settled = [r for r in mine if r.finished_at is not None and start <= r.finished_at <= end]
-    passed = [r for r in settled if r.state == "passed"]
-    failed = sum(1 for r in entered if r.state == "rejected")
-    waits = [w for w in rows.waits if w.stage == name and w.since is not None]
+    entered = {r.version: r for r in mine if r.event == "entered"}
+    passed = {r.version: r for r in mine if r.event == "passed"}
+    rejected = {r.version for r in mine if r.event == "rejected"}
+    failed = sum(1 for r in entered.values() if r.state == "rejected")
     return StageMetrics(
         name=name,
         deployments=len(entered),
         passed=len(passed),
-        rejected=sum(1 for r in settled if r.state == "rejected"),
+        rejected=len(rejected),
         rolled_back=rows.rollbacks.get(name, 0),
         change_failure_rate=failed / len(entered) if entered else None,
         median_time_in_stage_s=_median(
-            r.finished_at - r.entered_at
-            for r in passed
-            if r.entered_at is not None and r.finished_at is not None
+            r.at - r.entered_at for r in passed.values() if r.entered_at is not None
         ),
         median_waiting_for_person_s=_median(
-            max(0.0, w.granted_at - w.since) for w in waits if w.since is not None
+            max(0.0, w.granted_at - w.since)
+            for w in rows.waits
+            if w.stage == name and w.since is not None
         ),
     )
 

@@ -4,9 +4,12 @@ queries whatever the length of the history (never one query per version).
 
 What each row means, from what the engine records:
 
-- `stage_versions` says when a version entered a stage (`entered_at`, recorded when the
-  stage took it) and when it passed or was rejected there (`finished_at`). A version
-  superseded before entering has a row with no `entered_at`: it never entered.
+- The event log says when a version entered a stage (`stage.entered`, when the stage
+  took it), passed it (`stage.passed`) and was rejected there (`stage.rejected`);
+  `stage_versions` says what it is there now. A version can pass and later be
+  rejected (a rollback rejects the version rolled back from): both events count, each
+  in its own window. A version superseded before entering has no `stage.entered`: it
+  never entered.
 - A rollback is a step of kind `rollback` on one target, recorded under the version
   rolled back *from*; automatic (rule R7) and manual (rule R8) ones alike. Its
   attempts (a re-run after a crash) count as one rollback of that target.
@@ -32,14 +35,17 @@ from release_captain.store.database import Database, ReadingConnection
 
 
 class StageRecord(Struct, frozen=True, kw_only=True):
-    """A version in a stage that entered it or settled there within the window."""
+    """A version entering, passing or being rejected in a stage within the window."""
 
+    #: entered | passed | rejected
+    event: str
     stage: str
     version: int
-    #: passed | rejected | superseded | in-flight
+    at: float
+    #: What the version is in the stage now: passed | rejected | in-flight
     state: str
+    #: When it entered the stage (None when it never did).
     entered_at: float | None
-    finished_at: float | None
 
 
 class PersonWait(Struct, frozen=True, kw_only=True):
@@ -109,21 +115,25 @@ class MetricQueries:
         )
 
     def _records(self, window: tuple[float, float]) -> tuple[StageRecord, ...]:
-        # Two index range reads, the second skipping rows the first returned.
+        """The stage events of the window, each with the version's record there now."""
         cursor = self._conn.execute(
-            "SELECT stage, version, state, entered_at, finished_at FROM stage_versions "
-            "WHERE entered_at BETWEEN ?1 AND ?2 "
-            "UNION ALL "
-            "SELECT stage, version, state, entered_at, finished_at FROM stage_versions "
-            "WHERE finished_at BETWEEN ?1 AND ?2 "
-            "AND (entered_at IS NULL OR entered_at NOT BETWEEN ?1 AND ?2)",
+            "SELECT e.kind, e.stage, e.version, e.at, sv.state, sv.entered_at "
+            "FROM events e LEFT JOIN stage_versions sv "
+            "ON sv.stage = e.stage AND sv.version = e.version "
+            "WHERE e.kind IN ('stage.entered', 'stage.passed', 'stage.rejected') "
+            "AND e.at BETWEEN ? AND ? AND e.version IS NOT NULL",
             window,
         )
         return tuple(
             StageRecord(
-                stage=stage, version=version, state=state, entered_at=entered, finished_at=done
+                event=kind.removeprefix("stage."),
+                stage=stage,
+                version=version,
+                at=at,
+                state=state or "",
+                entered_at=entered,
             )
-            for stage, version, state, entered, done in cursor
+            for kind, stage, version, at, state, entered in cursor
         )
 
     def _rollbacks(self, window: tuple[float, float]) -> dict[str, int]:
@@ -210,11 +220,12 @@ class MetricQueries:
         self, window: tuple[float, float], stage: str, primary: str
     ) -> tuple[LeadTime, ...]:
         cursor = self._conn.execute(
-            "SELECT sv.version, (SELECT MAX(c.committed_at) FROM version_commits c "
+            "SELECT e.version, (SELECT MAX(c.committed_at) FROM version_commits c "
             "JOIN versions v ON v.number = c.version AND v.commit_sha = c.commit_sha "
-            "WHERE c.version = sv.version AND c.source = ? AND c.committed_at > 0), "
-            "sv.finished_at FROM stage_versions sv "
-            "WHERE sv.stage = ? AND sv.state = 'passed' AND sv.finished_at BETWEEN ? AND ?",
+            "WHERE c.version = e.version AND c.source = ? AND c.committed_at > 0), "
+            "MIN(e.at) FROM events e "
+            "WHERE e.kind = 'stage.passed' AND e.stage = ? AND e.at BETWEEN ? AND ? "
+            "GROUP BY e.version",
             (primary, stage, *window),
         )
         return tuple(

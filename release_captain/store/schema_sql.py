@@ -174,10 +174,9 @@ _PREVIOUS_V4 = [
 
 _METRICS_V5 = [
     # `captain metrics` reads what happened within a window of time (SPEC §10): the
-    # stage records entered or settled in it, the rollbacks started in it and the
-    # approvals people gave in it, each by its time rather than by a scan of the history.
-    "CREATE INDEX stage_versions_entered ON stage_versions (entered_at)",
-    "CREATE INDEX stage_versions_finished ON stage_versions (finished_at)",
+    # stage events of it, the rollbacks started in it and the approvals people gave in
+    # it, each by its kind and time rather than by a scan of the history.
+    "CREATE INDEX events_kind_at ON events (kind, at)",
     "CREATE INDEX steps_kind_started ON steps (kind, started_at)",
     "CREATE INDEX grants_kind_at ON grants (kind, at)",
 ]
