@@ -27,7 +27,15 @@ from pathlib import Path
 from benchmarks.common import Figure, fmt
 
 #: The benchmarks in the order they run (module names under `benchmarks/`).
-BENCHMARKS = ("overhead", "commit_to_deploy", "cli_latency", "engine_tick", "scale", "tui")
+BENCHMARKS = (
+    "overhead",
+    "commit_to_deploy",
+    "cli_latency",
+    "metrics",
+    "engine_tick",
+    "scale",
+    "tui",
+)
 
 
 def machine() -> dict[str, str]:
