@@ -31,6 +31,7 @@ BENCHMARKS = (
     "overhead",
     "commit_to_deploy",
     "cli_latency",
+    "metrics",
     "engine_tick",
     "scale",
     "tui",

@@ -155,9 +155,12 @@ class FakeSource:
         self.commits: list[CommitInfo] = []
         self.branch_head: str | None = None
 
-    def commit_to(self, sha: str, message: str = "change", author: str = "Ada") -> str:
-        """Make `sha` the new head (hex text of any length is fine)."""
-        info = CommitInfo(sha=sha, author=author, message=message, committed_at=0.0)
+    def commit_to(
+        self, sha: str, message: str = "change", author: str = "Ada", committed_at: float = 0.0
+    ) -> str:
+        """Make `sha` the new head (hex text of any length is fine); `committed_at` is
+        its committer time (0: unknown, as git gives for none)."""
+        info = CommitInfo(sha=sha, author=author, message=message, committed_at=committed_at)
         self.commits.insert(0, info)
         self.branch_head = sha
         return sha

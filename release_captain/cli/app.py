@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from release_captain.cli import acting, forecasting, inspect, running, starter, tui
+from release_captain.cli import acting, forecasting, inspect, metrics, running, starter, tui
 from release_captain.cli.options import quiet_exit, stdout_closed
 
 _SETTINGS: dict[str, Any] = {
@@ -44,6 +44,7 @@ COMMANDS: tuple[Callable[..., Any], ...] = (
     inspect.where,
     inspect.blockers,
     forecasting.forecast,
+    metrics.metrics,
     acting.approve,
     acting.reject,
     acting.gate,

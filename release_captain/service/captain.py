@@ -35,6 +35,7 @@ from release_captain.service.changes import ChangesView, changes_of
 from release_captain.service.delivery import deliver
 from release_captain.service.following import LogPiece
 from release_captain.service.forecasting import ForecastView, forecast_of
+from release_captain.service.metrics import MetricsView, metrics_of
 from release_captain.service.shapes import (
     BlockerView,
     LogView,
@@ -341,6 +342,10 @@ class Captain:
     def resolve_target(self, text: str) -> tuple[Stage, list[str]]:
         """`STAGE/TARGET` -> that target; a bare `STAGE` -> all its targets."""
         return reading.resolve_target(self.pipeline, text)
+
+    def metrics(self, *, since: str | None = None) -> MetricsView:
+        """SPEC §10's figures over the window `since` (a duration, default 30d) ago."""
+        return metrics_of(self.pipeline, self.store, since=since, now=self.clock())
 
     def blockers(self) -> list[BlockerView]:
         """Each blocker: active now, until when, its next change, and which stages it holds."""

@@ -44,3 +44,10 @@ def previous_version_of_a_rollout(db: Database) -> None:
     """What a target ran before each rollout began (CAPTAIN_PREVIOUS_VERSION)."""
     for statement in STATEMENTS["0004_previous_version_of_a_rollout"]:
         db.execute(statement)
+
+
+@migrations(name="0005_indexes_for_metrics")
+def indexes_for_metrics(db: Database) -> None:
+    """Indexes by time, so `captain metrics` reads only its window (SPEC §10)."""
+    for statement in STATEMENTS["0005_indexes_for_metrics"]:
+        db.execute(statement)

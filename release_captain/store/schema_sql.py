@@ -172,11 +172,21 @@ _PREVIOUS_V4 = [
     "ALTER TABLE deployments ADD COLUMN previous_version INTEGER",
 ]
 
+_METRICS_V5 = [
+    # `captain metrics` reads what happened within a window of time (SPEC §10): the
+    # stage events of it, the rollbacks started in it and the approvals people gave in
+    # it, each by its kind and time rather than by a scan of the history.
+    "CREATE INDEX events_kind_at ON events (kind, at)",
+    "CREATE INDEX steps_kind_started ON steps (kind, started_at)",
+    "CREATE INDEX grants_kind_at ON grants (kind, at)",
+]
+
 #: The statements of the migrations that are plain SQL, by name.
 STATEMENTS: dict[str, tuple[str, ...]] = {
     "0001_initial": tuple(_TABLES_V1),
     "0002_indexes_for_current_state": tuple(_INDEXES_V2),
     "0004_previous_version_of_a_rollout": tuple(_PREVIOUS_V4),
+    "0005_indexes_for_metrics": tuple(_METRICS_V5),
 }
 #: Every migration's name, in the order they apply.
 MIGRATIONS = (
@@ -184,6 +194,7 @@ MIGRATIONS = (
     "0002_indexes_for_current_state",
     "0003_last_good_is_computed",
     "0004_previous_version_of_a_rollout",
+    "0005_indexes_for_metrics",
 )
 #: The schema version this code writes: how many migrations it knows. A database with
 #: a migration it does not know was written by a newer captain and is refused.

@@ -20,6 +20,7 @@ from release_captain.engine.state import State
 from release_captain.store.database import Database, explain_errors, open_database, transaction
 from release_captain.store.events import Event, EventLog
 from release_captain.store.loading import load_state
+from release_captain.store.metrics import MetricQueries
 from release_captain.store.recording import DecisionRecorder
 from release_captain.store.records import ArtefactRow, CommitRow, Started
 from release_captain.store.requests import RequestQueue
@@ -40,6 +41,7 @@ class Store:
         self.db = open_database(state_dir, timeout=timeout)
         self.events = EventLog(self.db)
         self.views = Views(self.db)
+        self.metrics = MetricQueries(self.db)
         self.requests = RequestQueue(self.db)
         self.versions = VersionRecords(self.db, self.events)
         self._results = Results(self.db, self.events)

@@ -157,6 +157,7 @@ COMMANDS = [
     "resume",
     "rollback",
     "blockers",
+    "metrics",
     "tui",
     "demo",
     "init",

@@ -59,8 +59,8 @@ def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
 
 
 def test_the_schema_version_counts_the_migrations() -> None:
-    assert SCHEMA_VERSION == len(MIGRATIONS) == 4
-    assert MIGRATIONS[-1] == "0004_previous_version_of_a_rollout"
+    assert SCHEMA_VERSION == len(MIGRATIONS) == 5
+    assert MIGRATIONS[-1] == "0005_indexes_for_metrics"
 
 
 def test_the_migration_names_read_without_sqlite_utils_are_the_registered_ones() -> None:
@@ -92,7 +92,29 @@ def test_a_version_2_state_dir_migrates_forward_and_keeps_its_rows(tmp_path: Pat
     assert conn.execute("SELECT number, commit_sha FROM versions").fetchall() == [(1, "a" * 40)]
     indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     assert {"steps_stage_version", "deployments_stage_version"} <= indexes
+    # The metrics' indexes (0005) are made on a state directory that existed before.
+    assert {"events_kind_at", "steps_kind_started", "grants_kind_at"} <= indexes
     store.close()
+
+
+def test_the_metrics_window_reads_use_the_indexes_of_0005(tmp_path: Path) -> None:
+    """`captain metrics` stays fast on a long history because its reads of the event
+    log and the steps go by kind and time, not through the whole table."""
+    db = open_database(tmp_path)
+    for sql, index in (
+        (
+            "SELECT * FROM events WHERE kind IN ('stage.entered', 'stage.passed') "
+            "AND at BETWEEN 1 AND 2",
+            "events_kind_at",
+        ),
+        (
+            "SELECT * FROM steps WHERE kind = 'rollback' AND started_at BETWEEN 1 AND 2",
+            "steps_kind_started",
+        ),
+    ):
+        plan = " ".join(str(row[-1]) for row in db.conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        assert f"USING INDEX {index}" in plan, plan
+    db.conn.close()
 
 
 def test_a_database_from_a_newer_captain_is_refused_with_one_sentence(tmp_path: Path) -> None:
