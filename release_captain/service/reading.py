@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from release_captain.config.model import Approval, Pipeline, Stage
-from release_captain.engine import decide, plan_for
+from release_captain.engine import decide
 from release_captain.engine.gates import Hold, promotion_of
 from release_captain.engine.last_good import last_good
 from release_captain.engine.state import State
@@ -29,6 +29,7 @@ from release_captain.service.shapes import (
     WhereTarget,
     WhereView,
 )
+from release_captain.service.story import ROLLED_BACK, approvals_of, rejection_of, rollback_of
 from release_captain.store import Store
 from release_captain.store.views import StepRow
 from release_captain.wording import iso, version_name
@@ -67,6 +68,7 @@ def status_of(
                 wave=stage.wave,
                 group=stage.group,
                 pause_reason=control.pause_reason if control is not None and paused else "",
+                rejected=rejection_of(store, stage.name, passed),
             )
         )
     return StatusView(
@@ -109,20 +111,16 @@ def _target_view(store: Store, stage: Stage, target: str, state: State, now: flo
     record = state.targets.get((stage.name, target))
     if record is None or record.version is None:
         return TargetView(name=target, version=None, state="idle", last_good=None)
-    latest: dict[int, StepRow] = {}
-    for step in store.views.steps(stage=stage.name, target=target, version=record.version):
-        latest[step.index] = step
-    approvals = tuple(
-        approval_view(planned.approval, planned.onebox, latest.get(planned.index), now)
-        for planned in plan_for(stage)
-        if planned.approval is not None
-    )
+    rollback = None
+    if record.state in ROLLED_BACK:
+        rollback = rollback_of(store, stage, target, now, approval_view)
     return TargetView(
         name=target,
         version=record.version,
         state=record.state,
         last_good=last_good(state, stage.name, target),
-        approvals=approvals,
+        approvals=approvals_of(store, stage, target, record.version, now, approval_view),
+        rollback=rollback,
     )
 
 

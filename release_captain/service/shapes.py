@@ -40,6 +40,25 @@ class ApprovalView(Struct, frozen=True, kw_only=True):
         return data
 
 
+class RollbackStory(Struct, frozen=True, kw_only=True):
+    """Why a target runs an older version: the version that failed there, its approvals
+    as they ended (the failed one ✗), and the rollback (see `service.story`)."""
+
+    failed_version: int
+    to_version: int | None
+    #: The rollback step's state: running, passed or failed.
+    state: str
+    approvals: tuple[ApprovalView, ...] = ()
+
+
+class RejectionStory(Struct, frozen=True, kw_only=True):
+    """The newest version a stage rejected, when no later one has passed there."""
+
+    version: int
+    #: The sentence the board shows, e.g. `v3 rejected here: health on eu-west-1: ...`.
+    sentence: str
+
+
 class TargetView(Struct, frozen=True, kw_only=True):
     """One target in `status`."""
 
@@ -48,6 +67,8 @@ class TargetView(Struct, frozen=True, kw_only=True):
     state: str
     last_good: int | None
     approvals: tuple[ApprovalView, ...] = ()
+    #: What a rollback hides, while the target runs the version it went back to.
+    rollback: RollbackStory | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -82,6 +103,8 @@ class StageView(Struct, frozen=True, kw_only=True):
     group: str = ""
     #: Why a person paused the stage, when paused.
     pause_reason: str = ""
+    #: The newest version rejected here, when no later version has passed here.
+    rejected: RejectionStory | None = None
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -316,3 +316,27 @@ class Views:
             "UNION ALL SELECT build_log FROM versions WHERE build = 'building'"
         ).fetchall()
         return [Path(log) for (log,) in rows if log]
+
+    def last_rejection(self, stage: str) -> tuple[int, str, str, str, str] | None:
+        """The newest version rejected in a stage — (version, reason, first failed step,
+        its target, its detail; the step fields empty when a person rejected it) — so
+        the board can say why the stage stopped it."""
+        row = self._conn.execute(
+            "SELECT sv.version, sv.reason, COALESCE(st.name, ''), COALESCE(st.target, ''), "
+            "COALESCE(st.detail, '') FROM stage_versions sv "
+            "LEFT JOIN steps st ON st.stage = sv.stage AND st.version = sv.version "
+            "AND st.state = 'failed' AND st.kind != 'rollback' "
+            "WHERE sv.stage = ? AND sv.state = 'rejected' ORDER BY sv.version DESC, st.id LIMIT 1",
+            (stage,),
+        ).fetchone()
+        return None if row is None else (int(row[0]), row[1], row[2], row[3], row[4])
+
+    def last_rollback(self, stage: str, target: str) -> tuple[int, int | None, str] | None:
+        """The newest rollback on one target: (the version that failed, the version it
+        went back to, the rollback step's state)."""
+        row = self._conn.execute(
+            "SELECT version, to_version, state FROM steps "
+            "WHERE stage = ? AND target = ? AND kind = 'rollback' ORDER BY id DESC LIMIT 1",
+            (stage, target),
+        ).fetchone()
+        return None if row is None else (int(row[0]), row[1], row[2])

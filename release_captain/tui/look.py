@@ -108,3 +108,13 @@ def clock(at: float) -> str:
 def day_clock(at: float) -> str:
     """`09-21 14:03:07`, local time."""
     return dt.datetime.fromtimestamp(at).strftime("%m-%d %H:%M:%S")
+
+
+def off_screen(
+    spans: list[tuple[str, int, int]], scrolled: float, width: int
+) -> tuple[list[str], list[str]]:
+    """The names of the (name, left, width) spans not wholly inside a view of `width`
+    cells scrolled `scrolled` cells sideways: (those to the left, those to the right)."""
+    left = [name for name, x, w in spans if x < scrolled]
+    right = [name for name, x, w in spans if x >= scrolled and x + w > scrolled + width]
+    return left, right

@@ -178,7 +178,7 @@ async def test_opening_a_steps_log(tmp_path: Path) -> None:
     app = app_over(w)
     async with app.run_test(size=SIZE) as pilot:
         await app.refreshed()
-        await pilot.press("right", "down", "l")
+        await pilot.press("right", "down", "o")
         await app.workers.wait_for_complete()
         await pilot.pause()
         screen = app.screen

@@ -41,7 +41,7 @@ async def test_question_mark_lists_every_binding(tmp_path: Path) -> None:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpDialog)
         text = help_text(app)
-        for words in ("Approve", "Reject", "Pause", "Gate", "Rollback", "Logs", "Filter"):
+        for words in ("Approve", "Reject", "Pause", "Gate", "Rollback", "Output", "Filter"):
             assert words in text
         for keys in ("?", "/", ":", "^p", "esc", "⏎"):
             assert keys in text
@@ -106,7 +106,7 @@ async def test_history_is_filterable(tmp_path: Path) -> None:
     app = app_over(w)
     async with app.run_test(size=SIZE) as pilot:
         await app.refreshed()
-        await pilot.press("h")
+        await pilot.app.run_action("history")  # `h` moves left on the board
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, HistoryScreen)

@@ -33,7 +33,8 @@ def test_board_idle(tmp_path: Path, snap_compare: SnapCompare) -> None:
     """Every stage passed v1: four columns (beta, gamma, and prod's two waves labelled
     `prod · wave 1/2` and `prod · wave 2/2`), each target a green ✓ card running v1,
     prod's first wave marked `◆ manual gate`, no prompt, `○ no engine` in the header,
-    beta's column focused (blue), the last events below and the board's keys in the
+    beta's column selected (`▶ beta` in its title, its summary a solid bar), the last
+    events below and the board's keys in the
     footer."""
     assert snap_compare(_app(states.idle(tmp_path)), terminal_size=SIZE, run_before=_loaded)
 
@@ -53,8 +54,9 @@ def test_board_approval_waiting(tmp_path: Path, snap_compare: SnapCompare) -> No
 
 
 def test_board_at_80_by_24(tmp_path: Path, snap_compare: SnapCompare) -> None:
-    """The smallest supported terminal: two whole columns (beta and gamma) and a
-    scrollbar under them for the others, the header shortened to `shop │ latest v2 │ ○
+    """The smallest supported terminal: three whole columns (beta, gamma, prod · wave
+    1/2) sharing the width, the breadcrumb `prod-wave-2 ▶` above them for the stage
+    scrolled off, the header shortened to `shop │ latest v2 │ ○
     no engine │ ? 1 waits for you in prod-wave-1`, two lines of events, the footer
     whole up to `q Quit`."""
     assert snap_compare(
@@ -107,7 +109,7 @@ def test_board_blocked(tmp_path: Path, snap_compare: SnapCompare) -> None:
 
 async def _history(pilot: Pilot) -> None:
     await _loaded(pilot)
-    await pilot.press("h")
+    await pilot.app.run_action("history")  # `h` moves left on the board
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 

@@ -23,10 +23,12 @@ from release_captain.tui.widgets.stage_column import StageColumn
 from release_captain.tui.widgets.target_card import TargetCard
 
 if TYPE_CHECKING:
+    from textual.events import Resize
+
     from release_captain.tui.app import CaptainApp
 
 #: Narrowest and widest a stage column gets, in cells.
-COLUMN_MIN, COLUMN_MAX = 30, 60
+COLUMN_MIN, COLUMN_MAX = 24, 60
 
 #: Actions that change the state; hidden and refused on a read-only screen.
 ORDERS = frozenset({"approve", "reject", "pause", "gate", "rollback"})
@@ -45,7 +47,7 @@ class BoardScreen(Screen[None]):
         Binding("p", "pause", "Pause"),
         Binding("g", "gate", "Gate"),
         Binding("b", "rollback", "Rollback"),
-        Binding("l", "logs", "Logs"),
+        Binding("o", "logs", "Output"),
         Binding("enter", "open", "Details", show=False),
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("escape", "clear_filter", "Clear the filter", show=False),
@@ -56,11 +58,12 @@ class BoardScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         app = self.app
         yield CaptainHeader(readonly=app.readonly)
+        yield Static(id="crumbs", classes="-none")
         with Horizontal(id="columns"):
             for stage in app.helm.pipeline.stages:
                 yield StageColumn(stage, readonly=app.readonly)
         activity = Static(id="activity")
-        activity.border_title = "recent events · v versions · h history"
+        activity.border_title = "recent events · v versions · e events"
         yield activity
         yield FilterBar("filter targets: name, stage, version or state", id="filter")
         yield Footer(compact=True)
@@ -68,25 +71,65 @@ class BoardScreen(Screen[None]):
     def on_mount(self) -> None:
         first = self.query(StageColumn).first()
         first.focus()
+        self.watch(self, "focused", self._focus_moved)
+        self.watch(self.query_one("#columns"), "scroll_x", self._show_crumbs, init=False)
         if self.app.board is not None:
             self.show_board(self.app.board)
 
-    def on_resize(self) -> None:
-        self._fit_columns()
+    def _focus_moved(self, focused: Widget | None) -> None:
+        for column in self.query(StageColumn):
+            column.mark_focus(focused)
 
-    def _fit_columns(self) -> None:
-        """Share the width between the columns; when they do not fit, show as many whole
-        columns as fit and scroll sideways to the others."""
-        columns = [c for c in self.query(StageColumn) if not c.has_class("-hidden")]
-        room = self.query_one("#columns").size.width or self.size.width
-        if not columns or room <= 0:
+    def on_resize(self, event: Resize) -> None:
+        self._fit_columns(event.size.width)
+        self.call_after_refresh(self._fit)
+
+    def _fit_columns(self, room: int) -> None:
+        """Share the screen's width between the shown columns; when they do not fit at
+        their narrowest, show as many whole columns as fit and scroll sideways to the
+        others. Measured from the screen, whose size a resize has already set (the row's
+        own size is the last layout's, which left one column wide after 10×3 and back)."""
+        shown = [c for c in self.query(StageColumn) if not c.has_class("-hidden")]
+        if not shown or room <= 0:
             return
-        width = room // len(columns)
-        if width < COLUMN_MIN:
-            width = room // max(1, room // COLUMN_MIN)
-        width = min(width, COLUMN_MAX)
+        fit = max(1, min(len(shown), room // COLUMN_MIN))
+        width = min(COLUMN_MAX, room // fit)
         for column in self.query(StageColumn):
             column.styles.width = width
+
+    def _fit(self) -> None:
+        """After a resize or a redraw: compact the stages that need it (all waves of a
+        stage alike, so they read as one grid) and say what scrolls off."""
+        groups: dict[str, list[StageColumn]] = {}
+        for column in self.query(StageColumn):
+            groups.setdefault(column.stage.group or column.stage.name, []).append(column)
+        for columns in groups.values():
+            compact = any(c.needs_compact() for c in columns)
+            for column in columns:
+                column.set_compact(compact)
+        self._show_crumbs()
+
+    def _show_crumbs(self) -> None:
+        """Breadcrumbs for the stages scrolled off to either side (the columns share
+        the width, down to their narrowest; past that the row scrolls sideways)."""
+        row = self.query_one("#columns", Horizontal)
+        left, right = look.off_screen(
+            [
+                (c.stage.name, c.virtual_region.x, c.outer_size.width)
+                for c in self.query(StageColumn)
+                if c.display and not c.has_class("-hidden")
+            ],
+            row.scroll_x,
+            row.scrollable_content_region.width,
+        )
+        crumbs = self.query_one("#crumbs", Static)
+        crumbs.set_class(not (left or right), "-none")
+        text = Content.assemble(
+            ("◀ " + " · ".join(left) if left else "", "b"),
+            ("   " if left and right else "", ""),
+            (" · ".join(right) + " ▶" if right else "", "b"),
+        )
+        crumbs.update(text)
 
     def show_board(self, board: Board) -> None:
         """Draw a newly read board."""
@@ -95,6 +138,7 @@ class BoardScreen(Screen[None]):
             column.show(board)
         self.query_one("#activity", Static).update(self._activity(board))
         self.refresh_bindings()
+        self.call_after_refresh(self._fit)
 
     def _activity(self, board: Board) -> Content:
         rows = []
@@ -230,7 +274,8 @@ class BoardScreen(Screen[None]):
     def on_filter_bar_narrowed(self, message: FilterBar.Narrowed) -> None:
         for column in self.query(StageColumn):
             column.apply_filter(message.text)
-        self._fit_columns()
+        self._fit_columns(self.size.width)
+        self.call_after_refresh(self._fit)
 
     def on_filter_bar_done(self, message: FilterBar.Done) -> None:
         shown = [c for c in self.query(StageColumn) if not c.has_class("-hidden")]

@@ -39,22 +39,32 @@ class StageColumn(VerticalScroll, can_focus=True):
 
     DEFAULT_CSS = beside(__file__)
     BINDINGS = [
-        Binding("up", "move(-1)", "Up", show=False),
-        Binding("down", "move(1)", "Down", show=False),
-        Binding("left", "across(-1)", "Left", show=False),
-        Binding("right", "across(1)", "Right", show=False),
+        Binding("k,up", "move(-1)", "Previous target", show=False),
+        Binding("j,down", "move(1)", "Next target", show=False),
+        Binding("h,left", "across(-1)", "Previous stage", show=False),
+        Binding("l,right", "across(1)", "Next stage", show=False),
     ]
 
     def __init__(self, stage: Stage, *, readonly: bool) -> None:
         super().__init__(id=f"stage-{stage.name.replace('.', '_')}")
         #: The stage's configuration.
         self.stage = stage
-        self.border_title = stage_label(stage)
+        self.border_title = self._title()
         if stage.wave:
             self.border_subtitle = stage.name
         self._readonly = readonly
         self._shown: tuple[Any, ...] | None = None
         self._filter = ""
+
+    def _title(self, focused: Widget | None = None) -> str:
+        """The stage's name, marked `▶` while the focus is in it (readable without
+        colour)."""
+        inside = focused is not None and (focused is self or self in focused.ancestors)
+        return f"▶ {stage_label(self.stage)}" if inside else stage_label(self.stage)
+
+    def mark_focus(self, focused: Widget | None) -> None:
+        """Mark the title when `focused`, the screen's focus, is in this column."""
+        self.border_title = self._title(focused)
 
     def compose(self) -> ComposeResult:
         yield Static(classes="summary")
@@ -86,6 +96,22 @@ class StageColumn(VerticalScroll, can_focus=True):
             card.show(target, count, board.now)
         self.apply_filter(self._filter)
 
+    def needs_compact(self) -> bool:
+        """Whether this stage's cards, drawn whole, would not fit its height."""
+        room = self.scrollable_content_region.height
+        if room <= 0:
+            return False
+        cards = [c for c in self.query(TargetCard) if not c.has_class("-hidden")]
+        taken = sum(w.outer_size.height for w in self.query_children(".summary, .prompts"))
+        return sum(c.full_height() for c in cards) > room - taken
+
+    def set_compact(self, compact: bool) -> None:
+        """Compact mode: each target takes one line (state symbol, name, version), so a
+        30-region production reads as a grid of waves × regions; the cards stay
+        focusable and act as before."""
+        for card in self.query(TargetCard):
+            card.set_class(compact, "-compact")
+
     def _summary(self, view: StageView, blockers: tuple[Any, ...]) -> Content:
         lines = [
             Content.assemble(
@@ -108,6 +134,8 @@ class StageColumn(VerticalScroll, can_focus=True):
             if blocker is not None and blocker.next_change is not None:
                 until = " until " + look.local_time(blocker.next_change, blocker.timezone)
             lines.append(Content.styled(f"⊗ {name}{until}", "$text-error"))
+        if view.rejected is not None:
+            lines.append(Content.styled(f"✗ {view.rejected.sentence}", "$text-error"))
         waiting = view.waiting
         if waiting is not None and waiting.reason not in PROMPTED:
             lines.append(

@@ -14,7 +14,7 @@ from release_captain.tui.stylesheet import beside
 from release_captain.tui.widgets.ticking import TICKS
 
 if TYPE_CHECKING:
-    from release_captain.service import ApprovalView, TargetView
+    from release_captain.service import ApprovalView, RollbackStory, TargetView
 
 #: Narrowest countdown bar, in cells (it takes the card's width).
 BAR_MIN = 10
@@ -86,23 +86,69 @@ class TargetCard(Widget, can_focus=True):
             words += [look.version(view.version), view.state.replace("_", " ")]
         return text.lower() in " ".join(words).lower()
 
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
     def render(self) -> Content:
         view = self.view
+        mark = Content.styled("▶ ", "b") if self.has_focus else Content("")
         if view is None:
-            return Content.from_markup("[b]$name[/b]", name=self.target)
+            return mark + Content.styled(self.target, "b")
         symbol, word = look.TARGET_STATES.get(view.state, ("?", view.state))
         style = _STATE_STYLE.get(view.state, "")
-        lines = [
-            Content.assemble((f"{symbol} ", style), (self.target, "b")),
-            Content.assemble((look.version(view.version), "b"), " ", (word, style)),
-        ]
+        head = mark + Content.assemble((f"{symbol} ", style), (self.target, "b"))
+        if self.has_class("-compact"):
+            return head + Content.assemble(
+                " ", (look.version(view.version), "b"), self._story_mark()
+            )
+        lines = [head, Content.assemble((look.version(view.version), "b"), " ", (word, style))]
         if view.last_good is not None and view.last_good != view.version:
             lines.append(
                 Content.styled(f"last good {look.version(view.last_good)}", "$foreground-muted")
             )
-        for approval in view.approvals:
-            lines.extend(self._approval_lines(approval))
+        if view.rollback is not None:
+            lines.extend(self._rollback_lines(view.rollback))
+        else:
+            for approval in view.approvals:
+                lines.extend(self._approval_lines(approval))
         return Content("\n").join(lines)
+
+    def full_height(self) -> int:
+        """How many lines the card takes when it is not compact, its margin included."""
+        view = self.view
+        if view is None:
+            return 2
+        approvals = view.rollback.approvals if view.rollback is not None else view.approvals
+        extra = 2 if view.rollback is not None else 0
+        timed = sum(2 if a.remaining_s is not None else 0 for a in approvals)
+        good = int(view.last_good is not None and view.last_good != view.version)
+        return 3 + good + extra + len(approvals) + timed
+
+    def _story_mark(self) -> Content:
+        """In a compact card: `←v3✗` when the target went back from a failed version."""
+        view = self.view
+        if view is None or view.rollback is None:
+            return Content("")
+        return Content.styled(f" ←{look.version(view.rollback.failed_version)}✗", "$text-error")
+
+    def _rollback_lines(self, story: RollbackStory) -> list[Content]:
+        """The failed version's approvals as they ended, then the rollback: what a
+        person needs to know why the target runs an older version."""
+        lines = [
+            Content.styled(f"{look.version(story.failed_version)} failed here:", "b $text-error")
+        ]
+        for approval in story.approvals:
+            lines.extend(self._approval_lines(approval))
+        back = look.version(story.to_version)
+        said = {
+            "running": ("↺", f"rolling back to {back}", "$text-warning"),
+            "failed": ("✗", f"rollback to {back} failed", "$text-error"),
+        }.get(story.state, ("↩", f"rolled back to {back}", "$text-warning"))
+        lines.append(Content.styled(f"{said[0]} {said[1]}", said[2]))
+        return lines
 
     def _approval_lines(self, approval: ApprovalView) -> list[Content]:
         symbol = look.APPROVAL_SYMBOLS.get(approval.state, "?")
