@@ -61,6 +61,9 @@ class IncidentView(Struct, frozen=True, kw_only=True):
     choices: tuple[RollbackChoice, ...]
     #: The stage after this one (the next wave), which a person may pause.
     next_stage: str | None
+    #: Whether the version is rejected in the stage already (a failure rejects it, R7):
+    #: then there is nothing left to reject.
+    rejected: bool = False
 
 
 def latest_failure(events: list[Event]) -> Event | None:
@@ -68,13 +71,18 @@ def latest_failure(events: list[Event]) -> Event | None:
     return next((e for e in reversed(events) if e.kind in INCIDENT_KINDS and e.target), None)
 
 
-def reason_of(event: Event) -> str:
-    """`health ALARM on gamma/us-east-1: monitor errors in ALARM: exited 1`: the failure
-    in a line, to act with."""
+def reason_of(event: Event, output: str = "") -> str:
+    """`health ALARM on gamma/us-east-1 (v4): GET /basket 500`: the failure in a line, to
+    act with — the last thing the step printed, else the engine's words for it."""
     name, _, why = event.detail.partition(": ")
     alarm = "ALARM" if "ALARM" in why else "failed"
+    said = [
+        line for line in output.splitlines() if line.strip() and not line.startswith(("$ ", "# "))
+    ]
     where = f"{event.stage}/{event.target}"
-    return f"{name} {alarm} on {where} ({version_name(event.version or 0)}): {why or name}"
+    return f"{name} {alarm} on {where} ({version_name(event.version or 0)}): " + (
+        said[-1].strip() if said else why or name
+    )
 
 
 def tail(text: str, lines: int = OUTPUT_LINES) -> str:
@@ -90,6 +98,7 @@ def latest_incident(captain: Captain) -> IncidentView | None:
     where = f"{event.stage}/{event.target}"
     views = captain.logs(str(event.version), where)
     step = step_of(event, views)
+    output = tail(step.text) if step else ""
     now = target_view(captain, event.stage, event.target)
     names = [s.name for s in captain.pipeline.stages]
     at = names.index(event.stage) if event.stage in names else len(names)
@@ -99,11 +108,13 @@ def latest_incident(captain: Captain) -> IncidentView | None:
         target=event.target,
         version=event.version,
         step=step.step.name if step else event.detail.partition(":")[0],
-        output=tail(step.text) if step else "",
-        reason=reason_of(event),
+        output=output,
+        reason=reason_of(event, output),
         running=now.version if now else None,
         choices=rollback_choices(captain, where),
         next_stage=names[at + 1] if at + 1 < len(names) else None,
+        rejected=(captain.store.views.stage_version(event.stage, event.version) or ("",))[0]
+        == "rejected",
     )
 
 

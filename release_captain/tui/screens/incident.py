@@ -130,8 +130,11 @@ class IncidentScreen(Screen[None]):
             " roll back (pick the version)   ",
             ("p", "b $text-accent"),
             f" pause {wave}   ",
-            ("r", "b $text-accent"),
-            f" reject {version} in {incident.stage}   ",
+            *(
+                [(f"{version} is rejected in {incident.stage}   ", "$foreground-muted")]
+                if incident.rejected
+                else [("r", "b $text-accent"), f" reject {version} in {incident.stage}   "]
+            ),
             ("o", "b $text-accent"),
             " the whole log",
         )
@@ -142,7 +145,9 @@ class IncidentScreen(Screen[None]):
         incident = self.incident
         if action == "pause_next":
             return incident is not None and incident.next_stage is not None
-        if action in ("rollback", "reject", "output"):
+        if action == "reject":
+            return incident is not None and not incident.rejected
+        if action in ("rollback", "output"):
             return incident is not None
         return True
 
