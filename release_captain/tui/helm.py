@@ -15,14 +15,17 @@ from typing import TYPE_CHECKING, Literal
 from msgspec import Struct
 
 from release_captain.config.model import Pipeline
-from release_captain.service import Captain, incident
+from release_captain.service import Captain
+from release_captain.service.incident import latest_failure, latest_incident, rollback_choices
 
 if TYPE_CHECKING:
     from release_captain.service import (
         BlockerView,
         ChangesView,
         Event,
+        IncidentView,
         LogView,
+        RollbackChoice,
         RollbackMove,
         StageView,
         StatusView,
@@ -180,7 +183,7 @@ class Helm:
                 checks=self._checks(status),
                 prompts=prompts_of(status),
                 recent=recent,
-                failure=incident.latest_failure(events),
+                failure=latest_failure(events),
                 now=self.clock(),
             )
 
@@ -229,15 +232,15 @@ class Helm:
             rows = self.captain.commits(version)
         return [f"{r.sha[:8]} {r.author}: {r.summary}" for r in rows]
 
-    def incident(self) -> incident.IncidentView | None:
+    def incident(self) -> IncidentView | None:
         """The newest failure on any target, with its output and rollback choices."""
         with self._lock:
-            return incident.latest_incident(self.captain)
+            return latest_incident(self.captain)
 
-    def rollback_choices(self, where: str) -> tuple[incident.RollbackChoice, ...]:
+    def rollback_choices(self, where: str) -> tuple[RollbackChoice, ...]:
         """Where one target (`STAGE/TARGET`) may be rolled back to, newest first."""
         with self._lock:
-            return incident.rollback_choices(self.captain, where)
+            return rollback_choices(self.captain, where)
 
     # -- acting: each returns the service's one-sentence answer -------------------------
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from release_captain.service import current_user
 from release_captain.tui import CaptainApp, make_app
 from release_captain.tui.dialogs.confirm import ConfirmDialog
-from release_captain.tui.dialogs.rollback import RollbackDialog
 from release_captain.tui.dialogs.decision import DecisionDialog
+from release_captain.tui.dialogs.rollback import RollbackDialog
 from release_captain.tui.screens.board import BoardScreen
 from release_captain.tui.screens.log import LogScreen
 from release_captain.tui.widgets.approval_prompt import ApprovalPrompt

@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
-from release_captain.service.incident import RollbackChoice
+from release_captain.service import RollbackChoice
 from release_captain.tui import look
 from release_captain.tui.widgets.ticking import Line, line_widget
 

@@ -24,7 +24,7 @@ from release_captain.tui.widgets.header import CaptainHeader
 from release_captain.tui.widgets.ticking import Ticking
 
 if TYPE_CHECKING:
-    from release_captain.service.incident import IncidentView
+    from release_captain.service import IncidentView
     from release_captain.tui.app import CaptainApp
 
 #: Actions of this screen that change the state (refused on a read-only screen).
