@@ -14,6 +14,7 @@ from textual.command import CommandPalette
 from release_captain.service import Captain
 from release_captain.testing_git import commit, init_repo
 from release_captain.tui import CaptainApp, make_app
+from release_captain.tui.commands import commands_of
 from release_captain.tui.dialogs.confirm import ConfirmDialog
 from release_captain.tui.dialogs.help import HelpDialog
 from release_captain.tui.screens.board import BoardScreen
@@ -213,3 +214,14 @@ async def test_q_asks_before_it_stops_the_engine_running_here(tmp_path: Path) ->
         await until(pilot, lambda: app.engine_done.is_set(), timeout=20)
     assert app.engine_error is None
     captain.close()
+
+
+async def test_the_palette_offers_only_rollbacks_with_somewhere_to_go(tmp_path: Path) -> None:
+    w = states.approving(tmp_path)  # beta and gamma run v2 (last good v1); prod runs v1
+    app = app_over(w)
+    async with app.run_test(size=SIZE):
+        await app.refreshed()
+        offered = {name: text for name, text, _ in commands_of(app) if "Roll back" in name}
+    assert offered["Roll back gamma/us-east-1"] == "from v2 to v1"
+    assert "Roll back gamma" in offered
+    assert not [name for name in offered if "prod" in name]  # v1 is all prod ever ran
