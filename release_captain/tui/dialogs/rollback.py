@@ -72,14 +72,19 @@ class RollbackDialog(ModalScreen[RollbackOrder | None]):
                             "$foreground-muted",
                         )
                     )
-            yield Input(self._reason, placeholder="reason (required)", id="reason")
+            # Pre-filled: kept whole on focus (not selected, so typing adds to it).
+            yield Input(
+                self._reason, placeholder="reason (required)", id="reason", select_on_focus=False
+            )
             yield Label("", id="problem")
             with Horizontal(id="buttons"):
                 yield Button("Roll back", id="confirm", variant="error")
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#reason", Input).focus()
+        reason = self.query_one("#reason", Input)
+        reason.focus()
+        reason.cursor_position = 0  # a pre-filled reason is read from its start
 
     @on(Button.Pressed, "#confirm")
     @on(Input.Submitted, "#reason")
