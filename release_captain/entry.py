@@ -22,15 +22,15 @@ if TYPE_CHECKING:
 class TextualTui:
     """The Textual TUI, as the CLI's commands open it."""
 
-    def show(self, captain: Captain, *, readonly: bool) -> None:
+    def show(self, captain: Captain, *, readonly: bool, notify: bool = False) -> None:
         from release_captain.tui import make_app
 
-        make_app(captain, readonly=readonly).run()
+        make_app(captain, readonly=readonly, notify=notify).run()
 
-    def run(self, captain: Captain, *, until_idle: bool) -> None:
+    def run(self, captain: Captain, *, until_idle: bool, notify: bool = False) -> None:
         from release_captain.tui import run_with_tui
 
-        run_with_tui(captain, until_idle=until_idle)
+        run_with_tui(captain, until_idle=until_idle, notify=notify)
 
     def demo(self, pipeline: Pipeline) -> None:
         """The engine runs in the app, the story commits beside it, and the person

@@ -16,10 +16,11 @@ if TYPE_CHECKING:
 class Tui(Protocol):
     """What the CLI asks of the TUI: the three ways a command opens it."""
 
-    def show(self, captain: Captain, *, readonly: bool) -> None:
-        """`captain tui`: the board over the state; return when the person quits."""
+    def show(self, captain: Captain, *, readonly: bool, notify: bool = False) -> None:
+        """`captain tui`: the board over the state; return when the person quits.
+        `notify`: ring the bell (and OSC 9) when something waits for a person or fails."""
 
-    def run(self, captain: Captain, *, until_idle: bool) -> None:
+    def run(self, captain: Captain, *, until_idle: bool, notify: bool = False) -> None:
         """`captain run` in a terminal: the engine in this process with the board over it."""
 
     def demo(self, pipeline: Pipeline) -> None:

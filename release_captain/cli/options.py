@@ -27,6 +27,16 @@ ConfigOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+NotifyOption = Annotated[
+    bool,
+    typer.Option(
+        "--notify",
+        help=(
+            "In the TUI, ring the bell and send a desktop notification (OSC 9) when something "
+            "starts waiting for a person or a target fails."
+        ),
+    ),
+]
 #: The largest `--limit` (SQLite takes at most a 64-bit integer; nobody reads a billion).
 MAX_LIMIT = 1_000_000_000
 #: The longest a command waits for something (`rollback --timeout`): 365 days, the

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from release_captain.cli import launcher
-from release_captain.cli.options import ConfigOption, config_path, finite, friendly
+from release_captain.cli.options import ConfigOption, NotifyOption, config_path, finite, friendly
 
 if TYPE_CHECKING:
     from release_captain.service import Event
@@ -103,6 +103,7 @@ def run(
             ),
         ),
     ] = False,
+    notify: NotifyOption = False,
 ) -> None:
     """Run the engine: watch the sources, build each new version once, promote it.
 
@@ -115,7 +116,7 @@ def run(
     captain = Captain.from_config(config_path(config))
     if sys.stdout.isatty() and not headless:
         try:
-            launcher.tui().run(captain, until_idle=until_idle)
+            launcher.tui().run(captain, until_idle=until_idle, notify=notify)
         finally:
             captain.close()
         return

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from release_captain.cli import launcher
-from release_captain.cli.options import ConfigOption, config_path, friendly
+from release_captain.cli.options import ConfigOption, NotifyOption, config_path, friendly
 
 
 @friendly
@@ -15,8 +15,12 @@ def tui(
     config: ConfigOption = None,
     readonly: Annotated[
         bool,
-        typer.Option("--readonly", help="A wall screen: show everything, allow no action."),
+        typer.Option(
+            "--readonly",
+            help="A wall screen: show everything; an order's key names the CLI command instead.",
+        ),
     ] = False,
+    notify: NotifyOption = False,
 ) -> None:
     """Open the TUI: stages as columns with their targets, bake countdowns and the
     prompts that wait for a person; versions, history and logs. It refreshes from the
@@ -25,6 +29,6 @@ def tui(
 
     captain = Captain.from_config(config_path(config))
     try:
-        launcher.tui().show(captain, readonly=readonly)
+        launcher.tui().show(captain, readonly=readonly, notify=notify)
     finally:
         captain.close()

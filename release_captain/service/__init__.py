@@ -5,6 +5,7 @@ never from the layers below."""
 from release_captain.engine.requests import Reply, RollbackMove
 from release_captain.service.captain import Captain, current_user
 from release_captain.service.changes import ChangesView, CommitChange, FileTouch
+from release_captain.service.incident import IncidentView, RollbackChoice
 from release_captain.service.rollouts import speaks_of_a_step, step_of
 from release_captain.service.shapes import (
     ApprovalView,
@@ -35,9 +36,11 @@ __all__ = [
     "DeploymentRow",
     "Event",
     "FileTouch",
+    "IncidentView",
     "LogView",
     "RejectionStory",
     "Reply",
+    "RollbackChoice",
     "RollbackItem",
     "RollbackMove",
     "RollbackStory",

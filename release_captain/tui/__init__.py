@@ -17,12 +17,12 @@ __all__ = ["CaptainApp", "make_app", "run_with_tui"]
 ENGINE_STOP_WAIT = 60.0
 
 
-def run_with_tui(captain: Captain, *, until_idle: bool = False) -> None:
+def run_with_tui(captain: Captain, *, until_idle: bool = False, notify: bool = False) -> None:
     """Run the engine in a thread of this process and the TUI over it; return when the
     person quits (or, with `until_idle`, when the engine is idle). The engine's error,
     if it failed (another engine holds the state dir, say), is raised again here so the
     CLI prints its sentence and exit code."""
-    app = make_app(captain, engine=True, until_idle=until_idle)
+    app = make_app(captain, engine=True, until_idle=until_idle, notify=notify)
     # A closed terminal or a `kill` stops the engine the way `q` does: what it cut off
     # is recorded as interrupted.
     previous = {

@@ -8,6 +8,7 @@ import asyncio
 import threading
 from collections.abc import Callable
 from contextlib import suppress
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from textual import work
@@ -18,18 +19,20 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed, get_current_wo
 
 from release_captain.errors import CaptainError
 from release_captain.service import Captain
+from release_captain.tui import alerts, keymap
 from release_captain.tui.commands import CaptainCommands
+from release_captain.tui.dialogs.confirm import ConfirmDialog
 from release_captain.tui.dialogs.help import HelpDialog, Sections
 from release_captain.tui.dialogs.version import VersionDialog, version_lines
 from release_captain.tui.helm import Board, Helm
 from release_captain.tui.orders import Orders
-from release_captain.tui.screens.board import ORDERS, BoardScreen
+from release_captain.tui.screens.board import BoardScreen
 from release_captain.tui.screens.history import HistoryScreen
+from release_captain.tui.screens.incident import IncidentScreen
 from release_captain.tui.screens.log import LogScreen
 from release_captain.tui.screens.versions import VersionsScreen
 from release_captain.tui.theme import THEMES, default_theme
-from release_captain.tui.widgets.filter_bar import FilterBar
-from release_captain.tui.widgets.stage_column import StageColumn
+from release_captain.tui.widgets.approval_prompt import ApprovalPrompt
 from release_captain.tui.widgets.ticking import TICKS, ShowsTime
 
 if TYPE_CHECKING:
@@ -60,12 +63,17 @@ class CaptainApp(Orders, App[None]):
     DEFAULT_MODE = "board"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Keys", key_display="?"),
-        Binding("colon", "command_palette", "Commands", key_display=":", show=False),
+        # Both named here: Textual adds its own ctrl+p only when no key opens the palette.
+        Binding("colon,ctrl+p", "command_palette", "Commands", show=False),
         Binding("v", "versions", "Versions", show=False),
-        Binding("h", "history", "History", show=False),
+        Binding("e", "history", "Events", show=False),
+        Binding("i", "incident", "Incident", show=False),
+        Binding("w", "next_waiting", "Next waiting", show=False),
         Binding("escape", "back", "Back", show=False),
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "quit", "Quit", show=False),
+        # A read-only screen's answer to an order's key: which command does it.
+        *(Binding(key, f"refuse('{key}')", "", show=False) for key in keymap.REFUSED),
     ]
 
     def __init__(
@@ -77,8 +85,11 @@ class CaptainApp(Orders, App[None]):
         until_idle: bool = False,
         refresh: float = 1.0,
         clock: Callable[[], float] | None = None,
+        notify: bool = False,
     ) -> None:
         super().__init__()
+        #: Ring the bell and send OSC 9 when something starts waiting or fails.
+        self.ring = notify
         #: The door to the service.
         self.helm = Helm(captain, clock=clock)
         #: A wall screen: it shows everything and can change nothing.
@@ -164,10 +175,19 @@ class CaptainApp(Orders, App[None]):
         self._problem = ""
         if board == self.board:
             return
+        if self.ring:
+            for text in alerts.news(self.board, board):
+                self.alert(text)
         self.board = board
         for screen in self.screen_stack:
             if isinstance(screen, ShowsBoard) and screen.is_mounted:
                 screen.show_board(board)
+
+    def alert(self, text: str) -> None:
+        """Ring the terminal's bell and send `text` as a desktop notification."""
+        if self._driver is not None:
+            self._driver.write(alerts.osc9(text))
+            self._driver.flush()
 
     # -- relative times --------------------------------------------------------------
 
@@ -218,7 +238,21 @@ class CaptainApp(Orders, App[None]):
                 self.exit()
 
     async def action_quit(self) -> None:
+        """Leave; with the engine running here, only once the person confirms that it
+        stops (and, with it, the deploys in flight)."""
         if self.engine_started and not self.engine_done.is_set():
+            if not isinstance(self.screen, ConfirmDialog):
+                self._quit()
+            return
+        self.exit()
+
+    @work(group="quit", exclusive=True)
+    async def _quit(self) -> None:
+        title, lines = keymap.stopping_lines(self.board)
+        answer = await self.push_screen_wait(ConfirmDialog(title, lines, confirm="Stop and quit"))
+        if answer is None:
+            return
+        if not self.engine_done.is_set():
             self.engine_stop.set()
             self.notify("stopping the engine…", timeout=30)
             await asyncio.to_thread(self.engine_done.wait, 60)
@@ -239,6 +273,54 @@ class CaptainApp(Orders, App[None]):
     async def action_back(self) -> None:  # async, like the App method it overrides
         if len(self.screen_stack) > 1:
             self.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "refuse":
+            return self.readonly
+        return True
+
+    def action_refuse(self, key: str) -> None:
+        """On a read-only screen, say which CLI command does what the key would."""
+        self.notify(
+            f"this screen is read-only: run `{keymap.REFUSED[key]}` in a terminal",
+            title="not done",
+            severity="warning",
+            timeout=8,
+        )
+
+    def action_incident(self) -> None:
+        if not isinstance(self.screen, IncidentScreen):
+            self._open(IncidentScreen())
+
+    def action_next_waiting(self) -> None:
+        """Focus the next prompt on the board that waits for a person (round the list:
+        several prompts in several stages are all reachable, one `w` after another)."""
+        self.action_board()
+        prompts = list(self.screen.query(ApprovalPrompt))
+        if not prompts:
+            self.notify("nothing waits for a person")
+            return
+        focused = self.screen.focused
+        at = prompts.index(focused) + 1 if focused in prompts else 0
+        prompts[at % len(prompts)].focus()
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """Save the screen as SVG in the current folder (Textual's default, the
+        Downloads folder, is absent on servers) and say where, or why not."""
+        folder = Path(path or ".").resolve()
+        try:
+            saved = self.save_screenshot(filename, str(folder), time_format)
+        except OSError as error:
+            self.notify(
+                f"cannot save it in {folder}: {error.strerror}",
+                title="no screenshot",
+                severity="error",
+            )
+            return None
+        self.notify(saved, title="screenshot saved")
+        return saved
 
     def action_board(self) -> None:
         while len(self.screen_stack) > 1:
@@ -282,32 +364,7 @@ class CaptainApp(Orders, App[None]):
 
     def help_sections(self) -> Sections:
         """Every binding, screen by screen (orders left out when read-only)."""
-        sections: Sections = []
-        owners: list[tuple[str, list[BindingType]]] = [
-            (self.HELP_TITLE, [*self.BINDINGS, Binding("ctrl+p", "palette", "Commands")]),
-            (BoardScreen.HELP_TITLE, BoardScreen.BINDINGS),
-            ("Moving on the board", [*StageColumn.BINDINGS, Binding("tab", "next", "Next")]),
-            (VersionsScreen.HELP_TITLE, VersionsScreen.BINDINGS),
-            (HistoryScreen.HELP_TITLE, HistoryScreen.BINDINGS),
-            (LogScreen.HELP_TITLE, LogScreen.BINDINGS),
-            ("Filter line", [Binding("enter", "keep", "Keep the filter"), *FilterBar.BINDINGS]),
-        ]
-        for title, bindings in owners:
-            rows = []
-            for binding in bindings:
-                if not isinstance(binding, Binding):
-                    continue
-                if self.readonly and binding.action in ORDERS:
-                    continue
-                keys = ", ".join(
-                    self.get_key_display(Binding(k.strip(), binding.action, key_display=None))
-                    if not binding.key_display
-                    else binding.key_display
-                    for k in binding.key.split(",")
-                )
-                rows.append((keys, binding.description or binding.action))
-            sections.append((title, rows))
-        return sections
+        return keymap.help_sections(self, self.BINDINGS)
 
 
 def make_app(
@@ -318,10 +375,12 @@ def make_app(
     until_idle: bool = False,
     refresh: float = 1.0,
     clock: Callable[[], float] | None = None,
+    notify: bool = False,
 ) -> CaptainApp:
     """The TUI over `captain`. `engine=True` also runs the engine in a thread, over its
     own connection to the state (as `captain run` in a terminal does); `refresh=0`
-    reads the store only when asked (tests call `app.refreshed()`)."""
+    reads the store only when asked (tests call `app.refreshed()`); `notify=True` rings
+    the bell (and OSC 9) when something starts waiting for a person or a target fails."""
     runner = Captain(captain.pipeline, clock=captain.clock) if engine else None
     return CaptainApp(
         captain,
@@ -330,4 +389,5 @@ def make_app(
         until_idle=until_idle,
         refresh=refresh,
         clock=clock,
+        notify=notify,
     )

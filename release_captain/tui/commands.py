@@ -89,13 +89,14 @@ def _orders(app: CaptainApp, stage: StageView) -> list[Command]:
                 partial(app.order_reject_in_flight, name),
             )
         )
-    found.append(
-        (
-            f"Roll back {name}",
-            "the targets on its newest version, to their last good one",
-            partial(app.order_rollback, [name]),
+    if any(t.version is not None and t.last_good is not None for t in stage.targets):
+        found.append(
+            (
+                f"Roll back {name}",
+                "the targets on its newest version, to their last good one",
+                partial(app.order_rollback, [name]),
+            )
         )
-    )
     for target in stage.targets:
         if target.version is None or target.last_good is None:
             continue  # nothing to roll back to

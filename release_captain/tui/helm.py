@@ -16,13 +16,16 @@ from msgspec import Struct
 
 from release_captain.config.model import Pipeline
 from release_captain.service import Captain
+from release_captain.service.incident import latest_failure, latest_incident, rollback_choices
 
 if TYPE_CHECKING:
     from release_captain.service import (
         BlockerView,
         ChangesView,
         Event,
+        IncidentView,
         LogView,
+        RollbackChoice,
         RollbackMove,
         StageView,
         StatusView,
@@ -34,6 +37,8 @@ if TYPE_CHECKING:
 VERSIONS_SHOWN = 200
 #: How many events the history screen reads.
 HISTORY_SHOWN = 2000
+#: How many of the newest events each read of the board looks through (for failures).
+EVENTS_READ = 200
 #: Event kinds the activity lines leave out (the header shows the engine).
 QUIET_KINDS = ("engine.started", "engine.stopped")
 
@@ -73,6 +78,8 @@ class Board(Struct, frozen=True, kw_only=True):
     prompts: tuple[Prompt, ...]
     #: The newest events, oldest first.
     recent: tuple[Event, ...]
+    #: The newest failure (a step that failed or alarmed) among the last events read.
+    failure: Event | None = None
     #: When it was read; not part of the comparison, so an idle board equals the last.
     now: float
 
@@ -166,7 +173,8 @@ class Helm:
             status = captain.status()
             versions = tuple(captain.versions(limit=VERSIONS_SHOWN))
             blockers = tuple(captain.blockers()) if captain.pipeline.blockers else ()
-            recent = tuple(e for e in captain.history(limit=12) if e.kind not in QUIET_KINDS)[-6:]
+            events = captain.history(limit=EVENTS_READ)
+            recent = tuple(e for e in events[-12:] if e.kind not in QUIET_KINDS)[-6:]
             return Board(
                 status=status,
                 versions=versions,
@@ -175,6 +183,7 @@ class Helm:
                 checks=self._checks(status),
                 prompts=prompts_of(status),
                 recent=recent,
+                failure=latest_failure(events),
                 now=self.clock(),
             )
 
@@ -223,6 +232,16 @@ class Helm:
             rows = self.captain.commits(version)
         return [f"{r.sha[:8]} {r.author}: {r.summary}" for r in rows]
 
+    def incident(self) -> IncidentView | None:
+        """The newest failure on any target, with its output and rollback choices."""
+        with self._lock:
+            return latest_incident(self.captain)
+
+    def rollback_choices(self, where: str) -> tuple[RollbackChoice, ...]:
+        """Where one target (`STAGE/TARGET`) may be rolled back to, newest first."""
+        with self._lock:
+            return rollback_choices(self.captain, where)
+
     # -- acting: each returns the service's one-sentence answer -------------------------
 
     def approve(
@@ -255,18 +274,20 @@ class Helm:
         with self._lock:
             return self.captain.gate(stage, mode).message
 
-    def rollback_plan(self, targets: list[str]) -> tuple[RollbackMove, ...]:
+    def rollback_plan(
+        self, targets: list[str], *, to: int | None = None
+    ) -> tuple[RollbackMove, ...]:
         """What a rollback of `targets` would do: the engine's own answer, not recorded."""
         with self._lock:
-            return self.captain.rollback_plan(targets)
+            return self.captain.rollback_plan(targets, to=to)
 
-    def rollback(self, targets: list[str], *, reason: str) -> str:
-        """Roll `targets` back to their last good version. Without an engine the service
+    def rollback(self, targets: list[str], *, reason: str, to: int | None = None) -> str:
+        """Roll `targets` back to their last good version (or `to`). Without an engine the service
         runs the deploy itself, so it gets its own connection: the board keeps
         refreshing meanwhile."""
         own = Captain(self.captain.pipeline, clock=self.captain.clock)
         try:
-            view = own.rollback(targets, reason=reason, wait=False)
+            view = own.rollback(targets, to=to, reason=reason, wait=False)
         finally:
             own.close()
         return "; ".join(

@@ -17,12 +17,15 @@ from release_captain.tui import look
 from release_captain.tui.dialogs.changes import change_lines
 from release_captain.tui.dialogs.confirm import ConfirmDialog
 from release_captain.tui.dialogs.decision import DecisionDialog, Verdict
+from release_captain.tui.dialogs.rollback import RollbackDialog
 from release_captain.tui.helm import Board, Helm, Prompt
 from release_captain.tui.widgets.approval_prompt import prompt_title
 from release_captain.tui.widgets.ticking import Line
 
 if TYPE_CHECKING:
     from textual.app import App
+
+    from release_captain.service import RollbackMove
 
     _Base = App[None]
 else:
@@ -48,9 +51,15 @@ class Orders(_Base):
             self.notify(str(error), title="not done", severity="error", timeout=8)
             return None
 
-    def _refused(self) -> bool:
+    def _refused(self, command: str) -> bool:
+        """On a read-only screen: refuse, naming the CLI command that does it."""
         if self.readonly:
-            self.notify("this screen is read-only", severity="warning")
+            self.notify(
+                f"this screen is read-only: run `{command}` in a terminal",
+                title="not done",
+                severity="warning",
+                timeout=8,
+            )
         return self.readonly
 
     def _done(self, message: str | None) -> None:
@@ -121,7 +130,7 @@ class Orders(_Base):
     @work(group="orders")
     async def order_decision(self, prompt: Prompt, verdict: Verdict) -> None:
         """Answer a prompt: the dialog, then approve or reject through the service."""
-        if self._refused():
+        if self._refused(f"captain {verdict} {prompt.stage} --version v{prompt.version}"):
             return
         changes = await self._call(self.helm.changes, prompt.stage, prompt.version)
         label = "Let through" if prompt.kind == "override" else "Approve"
@@ -157,7 +166,7 @@ class Orders(_Base):
     @work(group="orders")
     async def order_reject_in_flight(self, stage: str) -> None:
         """Reject the version a stage works on, after a confirmation with a reason."""
-        if self._refused():
+        if self._refused(f"captain reject {stage} --comment REASON"):
             return
         view = self.board.stage(stage) if self.board else None
         if view is None or view.in_flight is None:
@@ -187,33 +196,60 @@ class Orders(_Base):
             return
         self._done(await self._call(self.helm.reject, stage, view.in_flight, comment=reason))
 
+    @work(group="orders")
+    async def order_reject(self, stage: str, version: int, reason: str = "") -> None:
+        """Reject `version` in `stage` (running or not), after a confirmation with a
+        reason, `reason` pre-filled."""
+        if self._refused(f"captain reject {stage} --version v{version} --comment REASON"):
+            return
+        name = look.version(version)
+        given = await self.push_screen_wait(
+            ConfirmDialog(
+                f"Reject {name} in {stage}?",
+                [
+                    *self._version_lines(version),
+                    f"{name} stops in {stage} and never passes it; newer versions still flow.",
+                ],
+                confirm="Reject",
+                reason="reason (required)",
+                reason_required=True,
+                destructive=True,
+                value=reason,
+            )
+        )
+        if given is None:
+            return
+        self._done(await self._call(self.helm.reject, stage, version, comment=given))
+
     # -- stage controls ----------------------------------------------------------
 
     @work(group="orders")
-    async def order_pause(self, stage: str) -> None:
-        """Pause a stage (with an optional reason), or resume a paused one."""
-        if self._refused():
+    async def order_pause(self, stage: str, reason: str = "") -> None:
+        """Pause a stage (with an optional reason, `reason` pre-filled), or resume a
+        paused one."""
+        if self._refused(f"captain pause {stage} (or captain resume {stage})"):
             return
         view = self.board.stage(stage) if self.board else None
         if view is not None and view.paused:
             self._done(await self._call(self.helm.resume, stage))
             return
-        reason = await self.push_screen_wait(
+        given = await self.push_screen_wait(
             ConfirmDialog(
                 f"Pause {stage}?",
                 [f"{stage} takes no new version until it is resumed; what runs there carries on."],
                 confirm="Pause",
                 reason="reason (optional)",
+                value=reason,
             )
         )
-        if reason is None:
+        if given is None:
             return
-        self._done(await self._call(self.helm.pause, stage, reason=reason or ""))
+        self._done(await self._call(self.helm.pause, stage, reason=given))
 
     @work(group="orders")
     async def order_gate(self, stage: str) -> None:
         """Switch a stage's promotion between manual and automatic, after a confirmation."""
-        if self._refused():
+        if self._refused(f"captain gate {stage} manual|automatic"):
             return
         view = self.board.stage(stage) if self.board else None
         current = view.promotion if view else "automatic"
@@ -240,40 +276,40 @@ class Orders(_Base):
     # -- rollback ----------------------------------------------------------------
 
     @work(group="orders")
-    async def order_rollback(self, targets: list[str]) -> None:
-        """Roll targets back after a confirmation that names from and to, with a reason."""
-        if self._refused():
+    async def order_rollback(self, targets: list[str], reason: str = "") -> None:
+        """Roll targets back after a confirmation that names from and to, with a reason
+        (`reason` pre-fills it); one target's dialog also picks the version (`--to`)."""
+        if self._refused(f"captain rollback {' '.join(targets)} --reason REASON"):
             return
         able = await self._call(self.helm.rollback_plan, targets)
         if not able:
             return
-        lines: list[Line] = [
-            Content.assemble(
-                "roll back ",
-                (f"{row.stage}/{row.target}", "b"),
-                " from ",
-                (look.version(row.from_version), "b $text-error"),
-                " to ",
-                (look.version(row.to_version), "b $text-success"),
-            )
-            for row in able
-        ]
-        rejected = sorted({r.from_version for r in able})
-        if rejected:
-            names = ", ".join(look.version(v) for v in rejected)
-            lines.append(f"{names} is then rejected there and is not redeployed automatically.")
+        choices = await self._call(self.helm.rollback_choices, targets[0]) if len(able) == 1 else ()
         where = able[0].stage + "/" + able[0].target if len(able) == 1 else f"{len(able)} targets"
-        reason = await self.push_screen_wait(
-            ConfirmDialog(
-                f"Roll back {where}?",
-                lines,
-                confirm="Roll back",
-                reason="reason (required)",
-                reason_required=True,
-                destructive=True,
+        order = await self.push_screen_wait(
+            RollbackDialog(
+                f"Roll back {where}?", rollback_lines(able), choices=choices or (), reason=reason
             )
         )
-        if reason is None:
+        if order is None:
             return
         self.notify(f"rolling back {where}…")
-        self._done(await self._call(self.helm.rollback, targets, reason=reason))
+        self._done(await self._call(self.helm.rollback, targets, reason=order.reason, to=order.to))
+
+
+def rollback_lines(able: tuple[RollbackMove, ...]) -> list[Line]:
+    """From and to of each target, and what becomes of the versions left."""
+    lines: list[Line] = [
+        Content.assemble(
+            "roll back ",
+            (f"{row.stage}/{row.target}", "b"),
+            " from ",
+            (look.version(row.from_version), "b $text-error"),
+            " to ",
+            (look.version(row.to_version), "b $text-success"),
+        )
+        for row in able
+    ]
+    names = ", ".join(look.version(v) for v in sorted({r.from_version for r in able}))
+    lines.append(f"{names} is then rejected there and is not redeployed automatically.")
+    return lines

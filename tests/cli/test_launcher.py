@@ -24,11 +24,11 @@ class FakeTui:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
-    def show(self, captain: object, *, readonly: bool) -> None:
-        self.calls.append(("show", {"readonly": readonly}))
+    def show(self, captain: object, *, readonly: bool, notify: bool = False) -> None:
+        self.calls.append(("show", {"readonly": readonly, "notify": notify}))
 
-    def run(self, captain: object, *, until_idle: bool) -> None:
-        self.calls.append(("run", {"until_idle": until_idle}))
+    def run(self, captain: object, *, until_idle: bool, notify: bool = False) -> None:
+        self.calls.append(("run", {"until_idle": until_idle, "notify": notify}))
 
     def demo(self, pipeline: object) -> None:
         self.calls.append(("demo", {}))
@@ -46,7 +46,15 @@ def test_captain_tui_opens_the_plugged_in_tui(tmp_path: Path, fake: FakeTui) -> 
     (tmp_path / "pipeline.toml").write_text(PIPELINE)
     result = CliRunner().invoke(app, ["tui", "--readonly", "-c", str(tmp_path / "pipeline.toml")])
     assert result.exit_code == 0, result.output
-    assert fake.calls == [("show", {"readonly": True})]
+    assert fake.calls == [("show", {"readonly": True, "notify": False})]
+
+
+def test_captain_tui_notify_asks_the_tui_to_ring(tmp_path: Path, fake: FakeTui) -> None:
+    (tmp_path / "pipeline.toml").write_text(PIPELINE)
+    config = str(tmp_path / "pipeline.toml")
+    result = CliRunner().invoke(app, ["tui", "--readonly", "--notify", "-c", config])
+    assert result.exit_code == 0, result.output
+    assert fake.calls == [("show", {"readonly": True, "notify": True})]
 
 
 def test_without_a_tui_plugged_in_the_command_says_so(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from release_captain.service import current_user
 from release_captain.tui import CaptainApp, make_app
 from release_captain.tui.dialogs.confirm import ConfirmDialog
 from release_captain.tui.dialogs.decision import DecisionDialog
+from release_captain.tui.dialogs.rollback import RollbackDialog
 from release_captain.tui.screens.board import BoardScreen
 from release_captain.tui.screens.log import LogScreen
 from release_captain.tui.widgets.approval_prompt import ApprovalPrompt
@@ -101,7 +102,7 @@ async def test_cancelling_a_rollback_at_the_confirmation_changes_nothing(tmp_pat
         assert isinstance(app.focused, TargetCard) and app.focused.where == "gamma/us-east-1"
         await pilot.press("b")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmDialog)
+        assert isinstance(app.screen, RollbackDialog)
         text = " ".join(str(s.render()) for s in app.screen.query(".line"))
         assert "roll back gamma/us-east-1 from v2 to v1" in text
         await pilot.press("escape")
@@ -118,7 +119,7 @@ async def test_confirming_a_rollback_redeploys_the_last_good_version(tmp_path: P
         await app.refreshed()
         await pilot.press("right", "down", "b")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmDialog)
+        assert isinstance(app.screen, RollbackDialog)
         await type_text(pilot, "latency up")
         await pilot.press("enter")
         await app.workers.wait_for_complete()

@@ -76,7 +76,7 @@ async def test_a_history_events_age_moves_with_the_clock(tmp_path: Path) -> None
     app = app_over(w)
     async with app.run_test(size=SIZE) as pilot:
         await app.refreshed()
-        await pilot.app.run_action("history")  # `h` moves left on the board
+        await pilot.press("e")
         await app.workers.wait_for_complete()
         await pilot.press("enter")
         await until(pilot, lambda: type(app.screen).__name__ == "EventDialog")

@@ -26,7 +26,7 @@ def app_over(world: states.World) -> CaptainApp:
 
 async def open_history(app: CaptainApp, pilot: Pilot[None]) -> HistoryScreen:
     await app.refreshed()
-    await pilot.app.run_action("history")  # `h` moves left on the board
+    await pilot.press("e")
     await app.workers.wait_for_complete()
     await pilot.pause()
     assert isinstance(app.screen, HistoryScreen)

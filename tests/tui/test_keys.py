@@ -106,7 +106,7 @@ async def test_history_is_filterable(tmp_path: Path) -> None:
     app = app_over(w)
     async with app.run_test(size=SIZE) as pilot:
         await app.refreshed()
-        await pilot.app.run_action("history")  # `h` moves left on the board
+        await pilot.press("e")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, HistoryScreen)

@@ -109,7 +109,7 @@ def test_board_blocked(tmp_path: Path, snap_compare: SnapCompare) -> None:
 
 async def _history(pilot: Pilot) -> None:
     await _loaded(pilot)
-    await pilot.app.run_action("history")  # `h` moves left on the board
+    await pilot.press("e")
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 

@@ -29,6 +29,7 @@ class ConfirmDialog(ModalScreen[str | None]):
         reason: str | None = None,
         reason_required: bool = False,
         destructive: bool = False,
+        value: str = "",
     ) -> None:
         super().__init__(classes="-destructive" if destructive else "")
         self._title = title
@@ -37,6 +38,8 @@ class ConfirmDialog(ModalScreen[str | None]):
         #: The placeholder of the reason line; None: no reason is asked.
         self._reason = reason
         self._required = reason_required
+        #: The reason pre-filled (from a failure, say).
+        self._value = value
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog") as box:
@@ -44,7 +47,12 @@ class ConfirmDialog(ModalScreen[str | None]):
             for line in self._lines:
                 yield line_widget(line)
             if self._reason is not None:
-                yield Input(placeholder=self._reason, id="reason")
+                yield Input(
+                    self._value,
+                    placeholder=self._reason,
+                    id="reason",
+                    select_on_focus=not self._value,  # a pre-filled reason is kept whole
+                )
             yield Label("", id="problem")
             with Horizontal(id="buttons"):
                 yield Button(
@@ -57,6 +65,8 @@ class ConfirmDialog(ModalScreen[str | None]):
     def on_mount(self) -> None:
         focus = self.query("#reason") or self.query("#confirm")
         focus.first().focus()
+        if self._value:
+            self.query_one("#reason", Input).cursor_position = 0  # read from its start
 
     @on(Button.Pressed, "#confirm")
     @on(Input.Submitted, "#reason")
