@@ -137,9 +137,10 @@ class MonitorEvaluator:
         result = self._runner.run(
             command, cwd=self._pipeline.root, env=env, timeout=monitor.timeout, log=log
         )
-        output = _last_output_line(log, start) or result.describe()
-        if not result.ok:
-            output = f"{output} ({result.describe()})"
+        printed = _last_output_line(log, start)
+        output = printed or result.describe()
+        if printed and not result.ok:
+            output = f"{printed} ({result.describe()})"
         return MonitorResult(monitor=monitor.name, ok=result.ok, output=output)
 
 

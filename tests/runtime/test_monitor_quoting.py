@@ -93,3 +93,31 @@ def test_rendering_quotes_only_when_asked() -> None:
 
     assert render("probe {vars.v} {version} {stage}", quote=True) == ("probe 'a b'\"'\"'c' '' beta")
     assert render("https://h/{vars.v}?s={stage}", quote=False) == "https://h/a b'c?s=beta"
+
+
+@pytest.mark.parametrize(
+    ("script", "said"),
+    [
+        ("exit 1", "exited 1"),  # nothing printed: how it ended, once
+        ("echo 5xx rate 12%; exit 1", "5xx rate 12% (exited 1)"),
+        ("echo all good", "all good"),
+    ],
+)
+def test_a_run_monitors_account_is_its_last_line_and_how_it_ended(
+    tmp_path: Path, script: str, said: str
+) -> None:
+    """The account lands on the board and in a rejection's reason: the monitor's own
+    last line, then how it ended — never `exited 1 (exited 1)`."""
+    path = _pipeline(tmp_path, "x")
+    path.write_text(
+        path.read_text().split("[monitors.probe]")[0] + f'[monitors.probe]\nrun = "{script}"\n'
+    )
+    pipeline = load_pipeline(path)
+    evaluator = MonitorEvaluator(
+        pipeline=pipeline, runner=ShellRunner(kill_grace=0.2), base_env=dict(os.environ)
+    )
+    where = Where(stage=pipeline.stages[0], target="local", version=3, onebox=False, commits={})
+    monitor = pipeline.monitor("probe")
+    assert monitor is not None
+    result = evaluator.evaluate(monitor, where, log=tmp_path / "logs" / "probe.log")
+    assert result.output == said

@@ -113,14 +113,21 @@ class StageColumn(VerticalScroll, can_focus=True):
             card.set_class(compact, "-compact")
 
     def _summary(self, view: StageView, blockers: tuple[Any, ...]) -> Content:
+        # Two short lines rather than one that a narrow column breaks mid-phrase; the
+        # second only while a version is in flight.
         lines = [
             Content.assemble(
                 ("passed ", "$foreground-muted"),
                 (look.version(view.passed), "b $text-success" if view.passed else ""),
-                ("  in flight ", "$foreground-muted"),
-                (look.version(view.in_flight), "b $text-accent" if view.in_flight else ""),
             )
         ]
+        if view.in_flight is not None:
+            lines.append(
+                Content.assemble(
+                    ("in flight ", "$foreground-muted"),
+                    (look.version(view.in_flight), "b $text-accent"),
+                )
+            )
         gate = (
             Content.styled("◆ manual gate", "b $text-warning")
             if view.promotion == "manual"

@@ -153,7 +153,10 @@ class TargetCard(Widget, can_focus=True):
     def _approval_lines(self, approval: ApprovalView) -> list[Content]:
         symbol = look.APPROVAL_SYMBOLS.get(approval.state, "?")
         style = _APPROVAL_STYLE.get(approval.state, "")
-        head = Content.assemble((f"{symbol} ", style), approval.name)
+        # A name longer than the card (`onebox:onebox-bake` in a narrow column) is cut
+        # with an ellipsis rather than broken mid-word onto the next line.
+        name = Content(approval.name).truncate(max(4, self.content_size.width - 2), ellipsis=True)
+        head = Content.assemble((f"{symbol} ", style), name)
         if approval.state == "waiting-for-person":
             return [head + Content.styled(" waits for a person", style)]
         if approval.state == "failed" and approval.detail:
