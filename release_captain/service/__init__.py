@@ -5,11 +5,13 @@ never from the layers below."""
 from release_captain.engine.requests import Reply, RollbackMove
 from release_captain.service.captain import Captain, current_user
 from release_captain.service.changes import ChangesView, CommitChange, FileTouch
+from release_captain.service.forecasting import ForecastView
 from release_captain.service.rollouts import speaks_of_a_step, step_of
 from release_captain.service.shapes import (
     ApprovalView,
     BlockerView,
     LogView,
+    OutlookView,
     RollbackItem,
     RollbackView,
     StageView,
@@ -33,7 +35,9 @@ __all__ = [
     "DeploymentRow",
     "Event",
     "FileTouch",
+    "ForecastView",
     "LogView",
+    "OutlookView",
     "Reply",
     "RollbackItem",
     "RollbackMove",

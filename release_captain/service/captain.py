@@ -11,7 +11,7 @@ from __future__ import annotations
 import getpass
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,7 +34,12 @@ from release_captain.service import following, reading, rollouts
 from release_captain.service.changes import ChangesView, changes_of
 from release_captain.service.delivery import deliver
 from release_captain.service.following import LogPiece
-from release_captain.service.forecasting import ForecastView, forecast_of
+from release_captain.service.forecasting import (
+    ForecastView,
+    forecast_of,
+    forecasts_of,
+    with_outlook,
+)
 from release_captain.service.shapes import (
     BlockerView,
     LogView,
@@ -293,18 +298,23 @@ class Captain:
 
     # -- reading -------------------------------------------------------------------
 
-    def status(self) -> StatusView:
-        """Per stage: passed, in flight, waiting and why, targets and their approvals."""
+    def status(self, *, forecast: bool = False) -> StatusView:
+        """Per stage: passed, in flight, waiting and why, targets, approvals; with `forecast`
+        the newest version's outlook (a simulation: not for the TUI's every refresh)."""
         from release_captain.runtime.lock import engine_holding
 
+        now = self.clock()
         holding = engine_holding(self.pipeline.state_dir)
-        return reading.status_of(
-            self.pipeline, self.store, self.clock(), self.engine_pid(), holding
-        )
+        view = reading.status_of(self.pipeline, self.store, now, self.engine_pid(), holding)
+        return with_outlook(self.pipeline, self.store, view, now) if forecast else view
 
     def forecast(self, version: str | None = None) -> ForecastView:
         """SPEC §10: when `version` (default the newest) enters and passes each stage."""
         return forecast_of(self.pipeline, self.store, version, self.clock())
+
+    def forecasts(self, versions: Sequence[int]) -> dict[int, ForecastView]:
+        """SPEC §10 for several versions at once, over one read of the state."""
+        return forecasts_of(self.pipeline, self.store, versions, self.clock())
 
     def source_heads(self) -> dict[str, str]:
         """source name -> the newest head the engine has seen and recorded."""
