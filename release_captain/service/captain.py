@@ -312,9 +312,9 @@ class Captain:
         """SPEC §10: when `version` (default the newest) enters and passes each stage."""
         return forecast_of(self.pipeline, self.store, version, self.clock())
 
-    def forecasts(self, versions: Sequence[int]) -> dict[int, ForecastView]:
-        """SPEC §10 for several versions at once, over one read of the state."""
-        return forecasts_of(self.pipeline, self.store, versions, self.clock())
+    def forecasts(self, versions: Sequence[int], now: float) -> dict[int, ForecastView]:
+        """SPEC §10 for several versions at once, from `now`, over one read of the state."""
+        return forecasts_of(self.pipeline, self.store, versions, now)
 
     def source_heads(self) -> dict[str, str]:
         """source name -> the newest head the engine has seen and recorded."""
