@@ -222,7 +222,7 @@ def demo(
         "change",
         "got to",
         "what happened",
-        f"forecast at build → passed {pipeline.stages[-1].name}",
+        f"{pipeline.stages[-1].name}: forecast at build → passed",
         title="\nThe story, version by version",
     )
     for row in summary(captain, forecasts):
