@@ -35,6 +35,7 @@ BENCHMARKS = (
     "scale",
     "tui",
     "forecast",
+    "forecast_accuracy",
 )
 
 
