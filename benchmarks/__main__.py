@@ -36,6 +36,7 @@ BENCHMARKS = (
     "scale",
     "tui",
     "forecast",
+    "forecast_accuracy",
 )
 
 

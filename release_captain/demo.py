@@ -29,7 +29,7 @@ from release_captain.config import load_pipeline
 from release_captain.config.model import Approval, Pipeline, Stage
 from release_captain.errors import CaptainError, UsageError
 from release_captain.runtime.git_authoring import commit, git, init_repo
-from release_captain.service import Captain, Event, StatusView, VersionRow
+from release_captain.service import Captain, Event, ForecastView, StatusView, VersionRow
 
 #: The sample service's stop script, relative to the pipeline file's folder.
 STOP_ALL = Path("sample-repo") / "scripts" / "stop_all.sh"
@@ -199,6 +199,9 @@ class Demo:
         self._timeout = timeout
         self._stop = threading.Event()
         self._engine_error: BaseException | None = None
+        #: version -> its forecast, taken as soon as its build was seen succeeded, kept
+        #: to set beside what happened (the summary, the accuracy benchmark).
+        self.forecasts: dict[int, ForecastView] = {}
 
     def play(self) -> None:
         """Run the engine and the story to the end; stop every service afterwards."""
@@ -251,12 +254,20 @@ class Demo:
             if self._engine_error is not None:
                 raise DemoError(f"the engine stopped: {self._engine_error}")
             status, versions = captain.status(), captain.versions()
+            self._foresee(captain, versions)
             if ready(status, versions):
                 return
             if self._approve:
                 self._answer(captain, status)
             time.sleep(0.2)
         raise DemoError(f"the demo waited {self._timeout:g}s for {what}; see `captain status`")
+
+    def _foresee(self, captain: Captain, versions: list[VersionRow]) -> None:
+        """Take the forecast of each version whose build has just succeeded."""
+        built = [v.number for v in versions if v.build == "succeeded"]
+        new = [n for n in built if n not in self.forecasts]
+        if new:
+            self.forecasts.update(captain.forecasts(new, captain.clock()))
 
     def _answer(self, captain: Captain, status: StatusView) -> None:
         """Headless, the demo plays the person: it approves what waits for one."""
@@ -281,8 +292,11 @@ class Demo:
         commit(repo, files, chapter.message, author=AUTHOR)
 
 
-def summary(captain: Captain) -> list[tuple[str, str, str, str]]:
-    """(version, message, how far it got, what was rejected or rolled back where)."""
+def summary(
+    captain: Captain, forecasts: dict[int, ForecastView] | None = None
+) -> list[tuple[str, str, str, str, str]]:
+    """(version, message, how far it got, what was rejected or rolled back where, the
+    forecast taken at its build beside what happened in the last stage)."""
     stages = [s.name for s in captain.pipeline.stages]
     rollbacks: dict[int, list[str]] = {}
     for event in captain.history():
@@ -297,5 +311,28 @@ def summary(captain: Captain) -> list[tuple[str, str, str, str]]:
         notes = [f"rejected in {s}" for s in stages if row.stages.get(s) == "rejected"]
         notes += [f"superseded in {s}" for s in stages if row.stages.get(s) == "superseded"]
         notes += rollbacks.get(row.number, [])
-        rows.append((f"v{row.number}", row.message.splitlines()[0], got, "; ".join(notes)))
+        foreseen = foresight((forecasts or {}).get(row.number), row, stages[-1])
+        rows.append(
+            (f"v{row.number}", row.message.splitlines()[0], got, "; ".join(notes), foreseen)
+        )
     return rows
+
+
+def foresight(view: ForecastView | None, row: VersionRow, last: str) -> str:
+    """`11:34:20 → 11:34:42 (+22s)`: when the build-time forecast said the version would
+    pass the last stage, when it did, and by how much the forecast was off."""
+    if view is None:
+        return "-"
+    said = view.stage(last)
+    expected = "never" if said is None or said.pass_at is None else _clock(said.pass_at)
+    mark = row.marks.get(last)
+    if mark is None or mark.state != "passed" or mark.finished_at is None:
+        return f"{expected} → {mark.state if mark else 'not reached'}"
+    if said is None or said.pass_at is None:
+        return f"never → {_clock(mark.finished_at)}"
+    off = mark.finished_at - said.pass_at
+    return f"{expected} → {_clock(mark.finished_at)} ({off:+.0f}s)"
+
+
+def _clock(at: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(at))

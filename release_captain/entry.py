@@ -16,7 +16,7 @@ from release_captain.cli import main as cli_main
 
 if TYPE_CHECKING:
     from release_captain.config.model import Pipeline
-    from release_captain.service import Captain
+    from release_captain.service import Captain, ForecastView
 
 
 class TextualTui:
@@ -32,7 +32,7 @@ class TextualTui:
 
         run_with_tui(captain, until_idle=until_idle, notify=notify)
 
-    def demo(self, pipeline: Pipeline) -> None:
+    def demo(self, pipeline: Pipeline) -> dict[int, ForecastView]:
         """The engine runs in the app, the story commits beside it, and the person
         answers the gate and the sign-off on the board."""
         from release_captain.demo import Demo, DemoError, DemoStopped, stop_services
@@ -74,6 +74,7 @@ class TextualTui:
             raise app.engine_error
         if failure and not isinstance(failure[0], DemoStopped):
             raise failure[0]
+        return story.forecasts
 
 
 def main() -> None:

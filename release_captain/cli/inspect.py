@@ -43,8 +43,9 @@ def _v(number: int | None) -> str:
 @friendly
 def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Per stage: passed and in-flight version, what waits and why, each target's state,
-    running approvals with their countdowns."""
-    view = _captain(config).status()
+    running approvals with their countdowns; and when the newest version is expected
+    through the last stage (`captain forecast` has the whole forecast)."""
+    view = _captain(config).status(forecast=True)
     if as_json:
         typer.echo(json.dumps(view.to_json(), indent=2))
         return

@@ -10,7 +10,7 @@ from release_captain.errors import UsageError
 
 if TYPE_CHECKING:
     from release_captain.config.model import Pipeline
-    from release_captain.service import Captain
+    from release_captain.service import Captain, ForecastView
 
 
 class Tui(Protocol):
@@ -23,8 +23,9 @@ class Tui(Protocol):
     def run(self, captain: Captain, *, until_idle: bool, notify: bool = False) -> None:
         """`captain run` in a terminal: the engine in this process with the board over it."""
 
-    def demo(self, pipeline: Pipeline) -> None:
-        """`captain demo` in a terminal: the story told on the board."""
+    def demo(self, pipeline: Pipeline) -> dict[int, ForecastView]:
+        """`captain demo` in a terminal: the story told on the board; returns the
+        forecast taken when each version was built."""
 
 
 _tui: Tui | None = None

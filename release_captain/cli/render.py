@@ -13,7 +13,7 @@ from rich.table import Table
 from release_captain.cli.progress import clock_time, event_parts
 
 if TYPE_CHECKING:
-    from release_captain.service import Event, StatusView
+    from release_captain.service import Event, OutlookView, StatusView
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -85,6 +85,8 @@ def status_lines(view: StatusView) -> list[str]:
         engine += f", holding: {escape(view.engine_holding)}"
     latest = f"v{view.latest_version}" if view.latest_version else "no version yet"
     lines = [f"[bold]{escape(view.pipeline)}[/]  latest {latest}  [dim]{engine}[/]"]
+    if view.forecast is not None:
+        lines.append(escape(outlook_line(view.forecast)))
     for stage in view.stages:
         flags = [stage.promotion] if stage.promotion == "manual" else []
         if stage.paused:
@@ -115,6 +117,25 @@ def status_lines(view: StatusView) -> list[str]:
             )
             lines.append(f"  {target.name:<16} {_v(target.version):<5} {state}{good}  {steps}")
     return lines
+
+
+def outlook_line(outlook: OutlookView) -> str:
+    """`v7 expected through prod-wave-3 at 01 Dec 14:05 (in 2h 10m), waits for
+    manual-approval in gamma`: the newest version's forecast in one line."""
+    from release_captain.cli.forecasting import in_how_long, when
+
+    name, stage = f"v{outlook.version}", outlook.stage
+    if outlook.state == "passed" and outlook.pass_at is not None:
+        return f"{name} passed {stage} at {when(outlook.pass_at)}"
+    if outlook.pass_at is None:
+        line = f"{name} is not expected through {stage}"
+        line += f" ({outlook.why_not})" if outlook.why_not else ""
+    else:
+        eta = in_how_long(outlook.pass_at, outlook.now)
+        line = f"{name} expected through {stage} at {when(outlook.pass_at)} ({eta})"
+    if outlook.waits_for and not outlook.why_not:
+        line += ", waits for " + ", ".join(f"{why} in {s}" for s, why in outlook.waits_for)
+    return line
 
 
 def _v(number: int | None) -> str:

@@ -207,19 +207,26 @@ def demo(
         )
     )
     if in_tui:
-        launcher.tui().demo(pipeline)
+        forecasts = launcher.tui().demo(pipeline)
     else:
-        Demo(
+        story = Demo(
             pipeline,
             say=lambda text: console.print(f"[bold magenta]▶ {text}[/]"),
             on_event=event_printer(),
             approve=True,
-        ).play()
+        )
+        story.play()
+        forecasts = story.forecasts
     captain = Captain(pipeline)
     out = table(
-        "version", "change", "got to", "what happened", title="\nThe story, version by version"
+        "version",
+        "change",
+        "got to",
+        "what happened",
+        f"{pipeline.stages[-1].name}: forecast at build → passed",
+        title="\nThe story, version by version",
     )
-    for row in summary(captain):
+    for row in summary(captain, forecasts):
         out.add_row(*row)
     console.print(out)
     console.print(

@@ -5,12 +5,14 @@ never from the layers below."""
 from release_captain.engine.requests import Reply, RollbackMove
 from release_captain.service.captain import Captain, current_user
 from release_captain.service.changes import ChangesView, CommitChange, FileTouch
+from release_captain.service.forecasting import ForecastView
 from release_captain.service.incident import IncidentView, RollbackChoice
 from release_captain.service.rollouts import speaks_of_a_step, step_of
 from release_captain.service.shapes import (
     ApprovalView,
     BlockerView,
     LogView,
+    OutlookView,
     RejectionStory,
     RollbackItem,
     RollbackStory,
@@ -37,7 +39,9 @@ __all__ = [
     "Event",
     "FileTouch",
     "IncidentView",
+    "ForecastView",
     "LogView",
+    "OutlookView",
     "RejectionStory",
     "Reply",
     "RollbackChoice",

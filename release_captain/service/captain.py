@@ -11,7 +11,7 @@ from __future__ import annotations
 import getpass
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,12 +34,16 @@ from release_captain.service import following, reading, rollouts
 from release_captain.service.changes import ChangesView, changes_of
 from release_captain.service.delivery import deliver
 from release_captain.service.following import LogPiece
-from release_captain.service.forecasting import ForecastView, forecast_of
+from release_captain.service.forecasting import (
+    ForecastView,
+    forecast_of,
+    forecasts_of,
+    with_outlook,
+)
 from release_captain.service.metrics import MetricsView, metrics_of
 from release_captain.service.shapes import (
     BlockerView,
     LogView,
-    RollbackItem,
     RollbackView,
     StatusView,
     WhereView,
@@ -241,7 +245,7 @@ class Captain:
         )
         deadline = time.monotonic() + timeout
         reply, steps = self._submit(request, timeout=min(REQUEST_TIMEOUT, timeout))
-        view = self._rollback_view(reply, steps)
+        view = reading.rollback_view_of(self.store, reply, steps)
         if seen is not None:
             seen(view)
         while wait and any(r.state == "running" for r in view.rollbacks):
@@ -250,7 +254,7 @@ class Captain:
                     f"the rollback did not finish within {timeout:g}s; it goes on in the engine"
                 )
             time.sleep(0.1)
-            view = self._rollback_view(reply, steps)
+            view = reading.rollback_view_of(self.store, reply, steps)
             if seen is not None:
                 seen(view)
         return view
@@ -274,38 +278,25 @@ class Captain:
             timeout=timeout,
         )
 
-    def _rollback_view(self, reply: Reply, steps: tuple[int, ...]) -> RollbackView:
-        states = self.store.views.step_states(list(steps))
-        names = {"passed": "succeeded", "failed": "failed", "running": "running"}
-        items = []
-        for move, step in zip(reply.rollbacks, steps, strict=True):
-            state, detail = states.get(step, ("running", ""))
-            items.append(
-                RollbackItem(
-                    stage=move.stage,
-                    target=move.target,
-                    from_version=move.from_version,
-                    to_version=move.to_version,
-                    state=names.get(state, "failed"),
-                    detail=detail,
-                )
-            )
-        return RollbackView(rollbacks=tuple(items))
-
     # -- reading -------------------------------------------------------------------
 
-    def status(self) -> StatusView:
-        """Per stage: passed, in flight, waiting and why, targets and their approvals."""
+    def status(self, *, forecast: bool = False) -> StatusView:
+        """Per stage: passed, in flight, waiting and why, targets, approvals; with `forecast`
+        the newest version's outlook (a simulation: not for the TUI's every refresh)."""
         from release_captain.runtime.lock import engine_holding
 
+        now = self.clock()
         holding = engine_holding(self.pipeline.state_dir)
-        return reading.status_of(
-            self.pipeline, self.store, self.clock(), self.engine_pid(), holding
-        )
+        view = reading.status_of(self.pipeline, self.store, now, self.engine_pid(), holding)
+        return with_outlook(self.pipeline, self.store, view, now) if forecast else view
 
     def forecast(self, version: str | None = None) -> ForecastView:
         """SPEC §10: when `version` (default the newest) enters and passes each stage."""
         return forecast_of(self.pipeline, self.store, version, self.clock())
+
+    def forecasts(self, versions: Sequence[int], now: float) -> dict[int, ForecastView]:
+        """SPEC §10 for several versions at once, from `now`, over one read of the state."""
+        return forecasts_of(self.pipeline, self.store, versions, now)
 
     def source_heads(self) -> dict[str, str]:
         """source name -> the newest head the engine has seen and recorded."""

@@ -14,6 +14,7 @@ from release_captain.config.model import Approval, Pipeline, Stage
 from release_captain.engine import decide
 from release_captain.engine.gates import Hold, promotion_of
 from release_captain.engine.last_good import last_good
+from release_captain.engine.requests import Reply
 from release_captain.engine.state import State
 from release_captain.errors import StateConflict, UsageError
 from release_captain.runtime.observation import observe
@@ -21,6 +22,8 @@ from release_captain.service.shapes import (
     ApprovalView,
     BlockerView,
     LogView,
+    RollbackItem,
+    RollbackView,
     StageView,
     StatusView,
     TargetView,
@@ -267,3 +270,23 @@ def resolve_target(pipeline: Pipeline, text: str) -> tuple[Stage, list[str]]:
         names = ", ".join(t.name for t in stage.targets)
         raise StateConflict(f"stage {stage.name} has no target '{target}' (targets: {names})")
     return stage, [target]
+
+
+def rollback_view_of(store: Store, reply: Reply, steps: tuple[int, ...]) -> RollbackView:
+    """`rollback --json`'s view of a rollback request: each move and how its step went."""
+    states = store.views.step_states(list(steps))
+    names = {"passed": "succeeded", "failed": "failed", "running": "running"}
+    items = []
+    for move, step in zip(reply.rollbacks, steps, strict=True):
+        state, detail = states.get(step, ("running", ""))
+        items.append(
+            RollbackItem(
+                stage=move.stage,
+                target=move.target,
+                from_version=move.from_version,
+                to_version=move.to_version,
+                state=names.get(state, "failed"),
+                detail=detail,
+            )
+        )
+    return RollbackView(rollbacks=tuple(items))

@@ -121,6 +121,33 @@ class StageView(Struct, frozen=True, kw_only=True):
         }
 
 
+class OutlookView(Struct, frozen=True, kw_only=True):
+    """When the newest version is expected through the last stage (SPEC §10's forecast,
+    cut to the one line `status` shows)."""
+
+    version: int
+    #: The pipeline's last stage.
+    stage: str
+    #: That stage's forecast state: passed, in-flight, forecast, rejected or never.
+    state: str
+    pass_at: float | None
+    #: (stage, reason) of every hold still ahead of it on the way, in pipeline order.
+    waits_for: tuple[tuple[str, str], ...] = ()
+    #: Why it will not get there (`rejected in beta`), when it will not.
+    why_not: str = ""
+    #: When the forecast was taken.
+    now: float = 0.0
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "version": version_name(self.version),
+            "stage": self.stage,
+            "state": self.state,
+            "pass_at": None if self.pass_at is None else iso(self.pass_at),
+            "waits_for": [{"stage": s, "reason": r} for s, r in self.waits_for],
+        }
+
+
 class StatusView(Struct, frozen=True, kw_only=True):
     """The whole of `captain status`."""
 
@@ -130,6 +157,8 @@ class StatusView(Struct, frozen=True, kw_only=True):
     stages: tuple[StageView, ...]
     #: Why the running engine holds (its database locked, a full disk), if it does.
     engine_holding: str | None = None
+    #: The newest version's forecast; None when not asked for or there is no version.
+    forecast: OutlookView | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -141,6 +170,7 @@ class StatusView(Struct, frozen=True, kw_only=True):
             },
             "latest_version": _v(self.latest_version),
             "stages": [s.to_json() for s in self.stages],
+            "forecast": None if self.forecast is None else self.forecast.to_json(),
         }
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Literal
 
 from msgspec import Struct
+from msgspec.structs import replace
 
 from release_captain.config.model import Pipeline
 from release_captain.service import Captain
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
         BlockerView,
         ChangesView,
         Event,
+        ForecastView,
         IncidentView,
         LogView,
         RollbackChoice,
@@ -39,6 +41,9 @@ VERSIONS_SHOWN = 200
 HISTORY_SHOWN = 2000
 #: How many of the newest events each read of the board looks through (for failures).
 EVENTS_READ = 200
+
+#: How many unsettled versions of the list get a forecast: one simulation each.
+FORECASTS_SHOWN = 8
 #: Event kinds the activity lines leave out (the header shows the engine).
 QUIET_KINDS = ("engine.started", "engine.stopped")
 
@@ -80,6 +85,9 @@ class Board(Struct, frozen=True, kw_only=True):
     recent: tuple[Event, ...]
     #: The newest failure (a step that failed or alarmed) among the last events read.
     failure: Event | None = None
+
+    #: The forecast of each unsettled version among `versions`, newest first.
+    forecasts: tuple[ForecastView, ...] = ()
     #: When it was read; not part of the comparison, so an idle board equals the last.
     now: float
 
@@ -99,6 +107,10 @@ class Board(Struct, frozen=True, kw_only=True):
     def version_row(self, number: int) -> VersionRow | None:
         """The versions-list row of a version, when it is among the newest."""
         return next((r for r in self.versions if r.number == number), None)
+
+    def forecast(self, number: int) -> ForecastView | None:
+        """The forecast of a version, when it is unsettled and among the newest."""
+        return next((f for f in self.forecasts if f.version == number), None)
 
     def prompts_of(self, stage: str) -> tuple[Prompt, ...]:
         """The prompts of one stage."""
@@ -142,6 +154,15 @@ def prompts_of(status: StatusView) -> tuple[Prompt, ...]:
     return tuple(prompts)
 
 
+def unsettled(row: VersionRow, stages: list[str]) -> bool:
+    """Whether a version may still get further: built or building, not rejected or
+    superseded anywhere, not through the last stage. Only these get a forecast."""
+    ended = ("rejected", "superseded")
+    if row.build == "failed" or any(row.stages.get(s) in ended for s in stages):
+        return False
+    return bool(stages) and row.stages.get(stages[-1]) != "passed"
+
+
 def parse_checks(text: str) -> str:
     """A step's recorded monitor counts (`[["health", 3]]`) -> `health 3`."""
     try:
@@ -158,6 +179,8 @@ class Helm:
         self.captain = captain
         self.clock = clock or captain.clock
         self._lock = threading.RLock()
+        self._foreseen: tuple[ForecastView, ...] = ()
+        self._foreseen_key: tuple[object, ...] | None = None
 
     @property
     def pipeline(self) -> Pipeline:
@@ -175,7 +198,7 @@ class Helm:
             blockers = tuple(captain.blockers()) if captain.pipeline.blockers else ()
             events = captain.history(limit=EVENTS_READ)
             recent = tuple(e for e in events[-12:] if e.kind not in QUIET_KINDS)[-6:]
-            return Board(
+            board = Board(
                 status=status,
                 versions=versions,
                 blockers=blockers,
@@ -186,6 +209,19 @@ class Helm:
                 failure=latest_failure(events),
                 now=self.clock(),
             )
+            return replace(board, forecasts=self._forecasts(board))
+
+    def _forecasts(self, board: Board) -> tuple[ForecastView, ...]:
+        """The unsettled versions' forecasts, taken again only when something was
+        recorded (a new event, a version's marks) — not on every refresh."""
+        key = (board.versions, board.recent[-1].id if board.recent else None)
+        if key != self._foreseen_key:
+            stages = [s.name for s in self.pipeline.stages]
+            numbers = [r.number for r in board.versions if unsettled(r, stages)]
+            found = self.captain.forecasts(numbers[:FORECASTS_SHOWN], board.now)
+            self._foreseen = tuple(found.values())
+            self._foreseen_key = key
+        return self._foreseen
 
     def _checks(self, status: StatusView) -> dict[tuple[str, str], str]:
         """Monitor counts of every running bake."""

@@ -1,9 +1,10 @@
 """Provides a version's journey across the stages, as the versions screen draws it: one
 `Cell` per stage, each from the first source of cells that knows something of it —
 what the store recorded (entered, passed, rejected, superseded, with their times), then
-what holds the version at a stage's door (waiting). A forecast of the stages a version
-has not reached yet is meant to be one more source at the end of `SOURCES`, so it fills
-only the cells nothing happened in.
+what holds the version at a stage's door (waiting), then the version's forecast (SPEC
+§10, taken by the helm once per change of state) for the stages it has not reached: it
+fills only the cells nothing happened in, written `~ 14:05` (`~ due 14:05` when wide)
+so an expectation never reads as a record.
 
 No Textual here: plain values in, plain text out, each state written with a symbol
 (and a word where there is room) so it reads without colour."""
@@ -16,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from msgspec import Struct
 
 from release_captain.config.model import Stage
-from release_captain.service import VersionRow
+from release_captain.service import ForecastView, VersionRow
 from release_captain.tui import look
 
 #: The width of a stage column with a symbol and a time (`● 14:05`).
@@ -28,22 +29,31 @@ WIDE_CELL = 17
 class Cell(Struct, frozen=True, kw_only=True):
     """What the journey shows of one version in one stage."""
 
-    #: passed | in-flight | rejected | superseded | waiting | None (not reached).
+    #: passed | in-flight | rejected | superseded | waiting | forecast | None.
     state: str | None
     #: When it happened: entered for in flight, passed/rejected/superseded otherwise.
     at: float | None = None
     #: Why, in the engine's or a person's words (a rejection's reason, a hold's).
     reason: str = ""
-    #: Which source of cells said so: `recorded`, `held`, or `none`.
+    #: Which source of cells said so: `recorded`, `held`, `forecast` or `none`.
     source: str = "none"
 
 
-#: A source of cells: (the version, the stage, which version waits at each stage's
-#: door) -> a cell, or None when it knows nothing of that stage.
-CellSource = Callable[[VersionRow, str, Mapping[str, int]], Cell | None]
+class Known(Struct, frozen=True, kw_only=True):
+    """What the sources know beside the version's own row."""
+
+    #: stage -> the version that waits at its door.
+    waiting: Mapping[str, int]
+    #: The version's forecast, when the helm took one.
+    forecast: ForecastView | None = None
 
 
-def recorded(row: VersionRow, stage: str, waiting: Mapping[str, int]) -> Cell | None:
+#: A source of cells: (the version, the stage, what else is known) -> a cell, or None
+#: when it knows nothing of that stage.
+CellSource = Callable[[VersionRow, str, Known], Cell | None]
+
+
+def recorded(row: VersionRow, stage: str, known: Known) -> Cell | None:
     """What the store recorded of the version in the stage."""
     mark = row.marks.get(stage)
     if mark is None:
@@ -52,25 +62,39 @@ def recorded(row: VersionRow, stage: str, waiting: Mapping[str, int]) -> Cell | 
     return Cell(state=mark.state, at=at, reason=mark.reason, source="recorded")
 
 
-def held(row: VersionRow, stage: str, waiting: Mapping[str, int]) -> Cell | None:
+def held(row: VersionRow, stage: str, known: Known) -> Cell | None:
     """The version waits at the stage's door (a gate, a blocker, a busy stage)."""
-    if waiting.get(stage) != row.number:
+    if known.waiting.get(stage) != row.number:
         return None
     return Cell(state="waiting", source="held")
 
 
+def foreseen(row: VersionRow, stage: str, known: Known) -> Cell | None:
+    """When the forecast expects the version to pass a stage it has not reached."""
+    said = known.forecast.stage(stage) if known.forecast is not None else None
+    if said is None or said.state != "forecast" or said.pass_at is None:
+        return None
+    waits = ", ".join(said.waits_for)
+    return Cell(
+        state="forecast",
+        at=said.pass_at,
+        reason=f"waits for {waits}" if waits else "",
+        source="forecast",
+    )
+
+
 #: The states whose reason the detail gives (a pass or an entry needs none).
-_EXPLAINED = ("rejected", "superseded")
+_EXPLAINED = ("rejected", "superseded", "forecast")
 
 #: The sources of cells, first answer wins.
-SOURCES: tuple[CellSource, ...] = (recorded, held)
+SOURCES: tuple[CellSource, ...] = (recorded, held, foreseen)
 
 
-def journey(row: VersionRow, stages: Sequence[str], waiting: Mapping[str, int]) -> list[Cell]:
+def journey(row: VersionRow, stages: Sequence[str], known: Known) -> list[Cell]:
     """One cell per stage, in pipeline order."""
     cells = []
     for stage in stages:
-        found = next((c for source in SOURCES if (c := source(row, stage, waiting))), None)
+        found = next((c for source in SOURCES if (c := source(row, stage, known))), None)
         cells.append(found or Cell(state=None))
     return cells
 

@@ -34,7 +34,8 @@ STREAM: dict[str | None, tuple[str, str]] = {
     "rejected": ("✗", "rejected"),
     "superseded": ("⊘", "superseded"),
     "waiting": ("◌", "waiting"),
-    None: ("·", "not reached"),
+    "forecast": ("~", "due"),
+    None: ("·", "unreached"),
 }
 
 #: A build's state -> its symbol.

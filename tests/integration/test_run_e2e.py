@@ -88,7 +88,9 @@ def test_three_commits_are_built_once_and_deployed_with_identical_bytes(
     assert all(len(found) == 1 for found in digests.values()), digests
 
     status = project.status()
-    assert set(status) == {"pipeline", "engine", "latest_version", "stages"}
+    # `forecast`: the README's additive field (issue 15), v3's outlook in the last stage.
+    assert set(status) == {"pipeline", "engine", "latest_version", "stages", "forecast"}
+    assert status["forecast"]["version"] == "v3"
     assert status["engine"]["running"] is True and isinstance(status["engine"]["pid"], int)
     assert status["latest_version"] == "v3"
     gamma = stage_of(status, "gamma")

@@ -15,6 +15,7 @@ from tests.service.conftest import MakeService
 from tests.service.kit import Service
 
 VERSION = re.compile(r"^v[1-9][0-9]*$")
+ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 TARGET_STATES = {
     "idle",
     "deploying",
@@ -33,10 +34,25 @@ def version_or_null(value: object) -> bool:
     return value is None or (isinstance(value, str) and VERSION.match(value) is not None)
 
 
+def assert_forecast_shape(forecast: Any, latest: str | None) -> None:
+    """The newest version's outlook: null before any version."""
+    if latest is None:
+        assert forecast is None
+        return
+    assert set(forecast) == {"version", "stage", "state", "pass_at", "waits_for"}
+    assert forecast["version"] == latest and isinstance(forecast["stage"], str)
+    assert forecast["state"] in {"passed", "in-flight", "forecast", "rejected", "never"}
+    assert forecast["pass_at"] is None or ISO.match(forecast["pass_at"])
+    for wait in forecast["waits_for"]:
+        assert set(wait) == {"stage", "reason"} and all(isinstance(v, str) for v in wait.values())
+
+
 def assert_status_shape(doc: Any) -> None:
     """Every key and value type of SPEC §6's status object; nothing more, nothing less."""
     assert json.loads(json.dumps(doc)) == doc, "plain JSON values only"
-    assert set(doc) == {"pipeline", "engine", "latest_version", "stages"}
+    # `forecast` is the README's documented addition to SPEC §6's shape (issue 15).
+    assert set(doc) == {"pipeline", "engine", "latest_version", "stages", "forecast"}
+    assert_forecast_shape(doc["forecast"], doc["latest_version"])
     assert isinstance(doc["pipeline"], str) and doc["pipeline"]
     assert set(doc["engine"]) == {"running", "pid", "holding"}
     assert doc["engine"]["holding"] is None or isinstance(doc["engine"]["holding"], str)
@@ -82,7 +98,7 @@ def assert_status_shape(doc: Any) -> None:
 
 
 def status(service: Service) -> dict[str, Any]:
-    doc = service.captain.status().to_json()
+    doc = service.captain.status(forecast=True).to_json()
     assert_status_shape(doc)
     return doc
 

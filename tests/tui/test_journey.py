@@ -39,8 +39,9 @@ async def test_each_stage_is_a_column_and_each_cell_says_what_happened(tmp_path:
         await pilot.press("v")
         assert isinstance(app.screen, VersionsScreen)
         assert headers(app) == ["version", "beta", "gamma", "prod·1", "prod·2", "message"]
-        assert row(app, 5)[1:5] == ["● 16:00", "◐ 16:00", "·", "·"]
-        assert row(app, 4)[1:5] == ["● 15:55", "● 16:00", "◌", "·"]
+        # Stages ahead of an unsettled version hold its forecast (test_journey_forecast).
+        assert row(app, 5)[1:5] == ["● 16:00", "◐ 16:00", "~ 16:21", "~ 16:31"]
+        assert row(app, 4)[1:5] == ["● 15:55", "● 16:00", "◌", "~ 16:21"]
         assert row(app, 3)[1:5] == ["● 15:43", "✗ 15:45", "·", "·"]
         assert row(app, 1)[1:5] == ["● 14:13", "● 14:18", "● 14:28", "● 14:38"]
 

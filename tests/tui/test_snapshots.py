@@ -67,7 +67,8 @@ def test_board_at_80_by_24(tmp_path: Path, snap_compare: SnapCompare) -> None:
 def test_versions_list(tmp_path: Path, snap_compare: SnapCompare) -> None:
     """The versions screen at 120: v2 then v1, short SHAs, authors Grace and Ada, ages,
     `✓ succeeded` builds, and the journey — v2 `● 14:38` in beta, `● 14:43` in gamma, `◌`
-    at prod·1 (waiting) and `·` after it; v1 `●` with its time in every stage — under the
+    at prod·1 (waiting) and its forecast `~ 15:03` after it; v1 `●` with its time in
+    every stage — under the
     legend with the waves' headers `prod·1` and `prod·2`, and v2's detail (build, each
     stage in words with its day and time) below the table."""
     assert snap_compare(
@@ -77,8 +78,9 @@ def test_versions_list(tmp_path: Path, snap_compare: SnapCompare) -> None:
 
 def test_journey_at_80(tmp_path: Path, snap_compare: SnapCompare) -> None:
     """Five versions at 80 columns: only the version, one 7-wide column per stage
-    (`prod·1`, `prod·2` for the waves) and the message. v5 `◐` in flight in gamma, v4
-    `◌` waiting at prod·1, v3 `✗` rejected in gamma, v1 `●` everywhere; every time HH:MM
+    (`prod·1`, `prod·2` for the waves) and the message. v5 `◐` in flight in gamma then
+    `~` due in the waves, v4 `◌` waiting at prod·1 then `~` due in prod·2, v3 `✗` rejected
+    in gamma, v1 `●` everywhere; every time HH:MM
     on the clock's day; v5's detail under the table."""
     assert snap_compare(
         _app(states.journeys(tmp_path)), terminal_size=(80, 24), press=["v"], run_before=_loaded

@@ -28,6 +28,7 @@ _STREAM_STYLE = {
     "rejected": "b $text-error",
     "superseded": "$text-warning",
     "waiting": "$text-warning",
+    "forecast": "i $foreground-muted",
     None: "$foreground-muted",
 }
 _BUILD_STYLE = {"succeeded": "$text-success", "failed": "b $text-error", "building": "$text-accent"}
@@ -117,7 +118,15 @@ class VersionsScreen(Screen[None]):
         `show_time`."""
         self.query_one(CaptainHeader).show(board)
         full, wide = self._layout()
-        shown = (board.versions, board.status, self._filter, int(board.now // 60), full, wide)
+        shown = (
+            board.versions,
+            board.status,
+            board.forecasts,
+            self._filter,
+            int(board.now // 60),
+            full,
+            wide,
+        )
         if shown == self._shown:
             return
         if self._shown is None or self._shown[-2:] != (full, wide):
@@ -149,7 +158,7 @@ class VersionsScreen(Screen[None]):
                     _BUILD_STYLE.get(row.build, ""),
                 ),
             ]
-        for cell in journey.journey(row, self._stages(), _waiting(board)):
+        for cell in journey.journey(row, self._stages(), _known(board, row.number)):
             text = journey.cell_text(cell, board.now, wide=wide)
             cells.append(Content.styled(text, _STREAM_STYLE.get(cell.state, "")))
         cells.append(look.first_line(row.message))
@@ -171,7 +180,7 @@ class VersionsScreen(Screen[None]):
         if board is None or row is None:
             detail.update("")
             return
-        cells = journey.journey(row, self._stages(), _waiting(board))
+        cells = journey.journey(row, self._stages(), _known(board, row.number))
         stops = journey.details(cells, self._stages()) or ["not in any stage yet"]
         build = f"build {row.build}" + (f": {row.build_detail}" if row.build_detail else "")
         detail.update(
@@ -235,6 +244,8 @@ class VersionsScreen(Screen[None]):
         self.query_one(DataTable).focus()
 
 
-def _waiting(board: Board) -> dict[str, int]:
-    """stage -> the version that waits at its door."""
-    return {s.name: s.waiting.version for s in board.status.stages if s.waiting}
+def _known(board: Board, number: int) -> journey.Known:
+    """What the journey's sources know of version `number` beside its row: which
+    version waits at each stage's door, and its forecast."""
+    waiting = {s.name: s.waiting.version for s in board.status.stages if s.waiting}
+    return journey.Known(waiting=waiting, forecast=board.forecast(number))
