@@ -46,6 +46,9 @@ class Call(Struct):
     command: str
     env: dict[str, str]
     cwd: Path
+    #: What the command prints, written to its log before how it ended (an answer
+    #: callable may set it, so a log or a monitor's account reads like a real one).
+    output: str = ""
 
 
 #: A scripted answer for a started command that never ends: its process is never heard
@@ -95,7 +98,7 @@ class ScriptedRunner(Struct):
         code = answer(call) if callable(answer) else int(answer)
         log.parent.mkdir(parents=True, exist_ok=True)
         with open(log, "a") as handle:
-            handle.write(f"$ {command}\n# exited {code}\n")
+            handle.write(f"$ {command}\n{call.output}# exited {code}\n")
         return CommandResult(
             exit_code=code, timed_out=False, cancelled=False, duration=0.0, log=log
         )
