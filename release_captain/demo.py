@@ -292,11 +292,8 @@ class Demo:
         commit(repo, files, chapter.message, author=AUTHOR)
 
 
-def summary(
-    captain: Captain, forecasts: dict[int, ForecastView] | None = None
-) -> list[tuple[str, str, str, str, str]]:
-    """(version, message, how far it got, what was rejected or rolled back where, the
-    forecast taken at its build beside what happened in the last stage)."""
+def summary(captain: Captain) -> list[tuple[str, str, str, str]]:
+    """(version, message, how far it got, what was rejected or rolled back where)."""
     stages = [s.name for s in captain.pipeline.stages]
     rollbacks: dict[int, list[str]] = {}
     for event in captain.history():
@@ -311,27 +308,44 @@ def summary(
         notes = [f"rejected in {s}" for s in stages if row.stages.get(s) == "rejected"]
         notes += [f"superseded in {s}" for s in stages if row.stages.get(s) == "superseded"]
         notes += rollbacks.get(row.number, [])
-        foreseen = foresight((forecasts or {}).get(row.number), row, stages[-1])
-        rows.append(
-            (f"v{row.number}", row.message.splitlines()[0], got, "; ".join(notes), foreseen)
-        )
+        rows.append((f"v{row.number}", row.message.splitlines()[0], got, "; ".join(notes)))
     return rows
 
 
-def foresight(view: ForecastView | None, row: VersionRow, last: str) -> str:
-    """`11:34:20 → 11:34:42 (+22s)`: when the build-time forecast said the version would
-    pass the last stage, when it did, and by how much the forecast was off."""
-    if view is None:
-        return "-"
+def foresights(
+    captain: Captain, forecasts: dict[int, ForecastView]
+) -> list[tuple[str, str, str, str]]:
+    """(version, the forecast taken at its build of when it would pass the last stage,
+    what happened, how far off), for every version with such a forecast."""
+    last = captain.pipeline.stages[-1].name
+    return [
+        (f"v{row.number}", *foresight(forecasts[row.number], row, last))
+        for row in reversed(captain.versions())
+        if row.number in forecasts
+    ]
+
+
+def foresight(view: ForecastView, row: VersionRow, last: str) -> tuple[str, str, str]:
+    """(`11:34:20`, `11:34:42`, `22s late`): when the build-time forecast said the version
+    would pass the last stage, when it did (or what became of it), and how far off."""
     said = view.stage(last)
     expected = "never" if said is None or said.pass_at is None else _clock(said.pass_at)
     mark = row.marks.get(last)
     if mark is None or mark.state != "passed" or mark.finished_at is None:
-        return f"{expected} → {mark.state if mark else 'not reached'}"
+        return expected, mark.state if mark else "not reached", ""
     if said is None or said.pass_at is None:
-        return f"never → {_clock(mark.finished_at)}"
-    off = mark.finished_at - said.pass_at
-    return f"{expected} → {_clock(mark.finished_at)} ({off:+.0f}s)"
+        return expected, _clock(mark.finished_at), ""
+    off = round(mark.finished_at - said.pass_at)
+    return expected, _clock(mark.finished_at), _off(off)
+
+
+def _off(seconds: int) -> str:
+    """`45s early`, `3m late`, `on time`."""
+    if seconds == 0:
+        return "on time"
+    size = abs(seconds)
+    amount = f"{size}s" if size < 120 else f"{round(size / 60)}m"
+    return f"{amount} {'late' if seconds > 0 else 'early'}"
 
 
 def _clock(at: float) -> str:

@@ -182,7 +182,7 @@ def demo(
     """
     from release_captain.cli.progress import event_printer
     from release_captain.cli.render import console, table
-    from release_captain.demo import Demo, prepare, summary
+    from release_captain.demo import Demo, foresights, prepare, summary
     from release_captain.service import Captain
 
     path = config_path(config)
@@ -219,16 +219,21 @@ def demo(
         forecasts = story.forecasts
     captain = Captain(pipeline)
     out = table(
-        "version",
-        "change",
-        "got to",
-        "what happened",
-        f"{pipeline.stages[-1].name}: forecast at build → passed",
-        title="\nThe story, version by version",
+        "version", "change", "got to", "what happened", title="\nThe story, version by version"
     )
-    for row in summary(captain, forecasts):
+    for row in summary(captain):
         out.add_row(*row)
     console.print(out)
+    foreseen = table(
+        "version",
+        "forecast at build",
+        "passed",
+        "off by",
+        title=f"\nWhen each would pass {pipeline.stages[-1].name}: the forecast at its build",
+    )
+    for row in foresights(captain, forecasts):
+        foreseen.add_row(*row)
+    console.print(foreseen)
     console.print(
         "\nEvery service process is stopped. Look around with `captain versions`, "
         "`captain history`, `captain where <sha>` or `captain tui`."

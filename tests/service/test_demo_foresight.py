@@ -48,14 +48,12 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_passed_version_shows_forecast_actual_and_how_far_off() -> None:
     passed = StageMark(state="passed", entered_at=NOON, finished_at=NOON + 130, reason="")
     said = foresight(view(NOON + 100), row(prod=passed), "prod")
-    assert said == f"{clock(NOON + 100)} → {clock(NOON + 130)} (+30s)"
+    assert said == (clock(NOON + 100), clock(NOON + 130), "30s late")
+    early = foresight(view(NOON + 400), row(prod=passed), "prod")
+    assert early == (clock(NOON + 400), clock(NOON + 130), "4m early")
 
 
 def test_a_version_that_never_got_there_says_what_became_of_it() -> None:
-    assert foresight(view(NOON + 100), row(), "prod") == f"{clock(NOON + 100)} → not reached"
+    assert foresight(view(NOON + 100), row(), "prod") == (clock(NOON + 100), "not reached", "")
     rejected = StageMark(state="rejected", entered_at=NOON, finished_at=NOON + 5, reason="x")
-    assert foresight(view(None), row(prod=rejected), "prod") == "never → rejected"
-
-
-def test_without_a_forecast_there_is_nothing_to_compare() -> None:
-    assert foresight(None, row(), "prod") == "-"
+    assert foresight(view(None), row(prod=rejected), "prod") == ("never", "rejected", "")
