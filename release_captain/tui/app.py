@@ -115,6 +115,13 @@ class CaptainApp(Orders, App[None]):
             self.register_theme(theme)
         self.theme = default_theme()
 
+    def on_load(self) -> None:
+        """Read the board before the first screen is composed (a few ms), so the board
+        is laid out once with its data instead of drawn empty and then again; a
+        failed read is left to the worker, which says why and tries again."""
+        with suppress(Exception):
+            self.board = self.helm.load()
+
     def on_mount(self) -> None:
         self.set_interval(TIME_TICK, self.tick)
         if self.refresh_every > 0:

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.css.scalar import Scalar
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static
@@ -29,6 +30,10 @@ if TYPE_CHECKING:
 
 #: Narrowest and widest a stage column gets, in cells.
 COLUMN_MIN, COLUMN_MAX = 24, 60
+
+#: The most lines the recent events take (their border included), by the screen's
+#: vertical breakpoint: `board.tcss` caps them so.
+ACTIVITY_LINES = {"-short": 3, "-tall": 6, "-towering": 11}
 
 #: Actions that change the state; hidden and refused on a read-only screen.
 ORDERS = frozenset({"approve", "reject", "pause", "gate", "rollback"})
@@ -54,6 +59,8 @@ class BoardScreen(Screen[None]):
     ]
 
     app: CaptainApp
+    #: The breadcrumbs shown.
+    _crumbs = Content("")
 
     def compose(self) -> ComposeResult:
         app = self.app
@@ -61,7 +68,7 @@ class BoardScreen(Screen[None]):
         yield Static(id="crumbs", classes="-none")
         with Horizontal(id="columns"):
             for stage in app.helm.pipeline.stages:
-                yield StageColumn(stage, readonly=app.readonly)
+                yield StageColumn(stage, readonly=app.readonly, board=app.board)
         activity = Static(id="activity")
         activity.border_title = "recent events · v versions · e events"
         yield activity
@@ -75,6 +82,10 @@ class BoardScreen(Screen[None]):
         self.watch(self.query_one("#columns"), "scroll_x", self._show_crumbs, init=False)
         if self.app.board is not None:
             self.show_board(self.app.board)
+        # Fitted to the app's size before the first layout, which then is most likely
+        # the last: every pass lays out and paints each card again.
+        self._fit_columns(self.app.size.width)
+        self._guess_compact(self.app.size.height)
 
     def _focus_moved(self, focused: Widget | None) -> None:
         for column in self.query(StageColumn):
@@ -88,26 +99,43 @@ class BoardScreen(Screen[None]):
         """Share the screen's width between the shown columns; when they do not fit at
         their narrowest, show as many whole columns as fit and scroll sideways to the
         others. Measured from the screen, whose size a resize has already set (the row's
-        own size is the last layout's, which left one column wide after 10×3 and back)."""
+        own size is the last layout's, which left one column wide after 10×3 and back).
+        A width is set only when it changes: each change costs a layout pass."""
         shown = [c for c in self.query(StageColumn) if not c.has_class("-hidden")]
         if not shown or room <= 0:
             return
         fit = max(1, min(len(shown), room // COLUMN_MIN))
-        width = min(COLUMN_MAX, room // fit)
+        width = Scalar.from_number(min(COLUMN_MAX, room // fit))
         for column in self.query(StageColumn):
-            column.styles.width = width
+            if column.styles.width != width:
+                column.styles.width = width
 
     def _fit(self) -> None:
         """After a resize or a redraw: compact the stages that need it (all waves of a
         stage alike, so they read as one grid) and say what scrolls off."""
+        self._compact(None)
+        self._show_crumbs()
+
+    def _guess_compact(self, height: int) -> None:
+        """Before the first layout, compact the stages from the screen's height less
+        what surrounds the columns (header, events, footer, borders), so the first
+        layout is most likely the right one; `_fit` measures it after."""
+        recent = len(self.app.board.recent) if self.app.board is not None else 0
+        events = min(ACTIVITY_LINES[self._breakpoint(height)], max(1, recent) + 1)
+        self._compact(height - 1 - events - 1 - 2)
+
+    @staticmethod
+    def _breakpoint(height: int) -> str:
+        return [name for at, name in BoardScreen.VERTICAL_BREAKPOINTS if height >= at][-1]
+
+    def _compact(self, room: int | None) -> None:
         groups: dict[str, list[StageColumn]] = {}
         for column in self.query(StageColumn):
             groups.setdefault(column.stage.group or column.stage.name, []).append(column)
         for columns in groups.values():
-            compact = any(c.needs_compact() for c in columns)
+            compact = any(c.needs_compact(room) for c in columns)
             for column in columns:
                 column.set_compact(compact)
-        self._show_crumbs()
 
     def _show_crumbs(self) -> None:
         """Breadcrumbs for the stages scrolled off to either side (the columns share
@@ -129,7 +157,9 @@ class BoardScreen(Screen[None]):
             ("   " if left and right else "", ""),
             (" · ".join(right) + " ▶" if right else "", "b"),
         )
-        crumbs.update(text)
+        if text != self._crumbs:  # an update lays the screen out again
+            self._crumbs = text
+            crumbs.update(text)
 
     def show_board(self, board: Board) -> None:
         """Draw a newly read board."""

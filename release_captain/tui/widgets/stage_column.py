@@ -22,6 +22,7 @@ from release_captain.tui.widgets.target_card import TargetCard
 if TYPE_CHECKING:
     from release_captain.config.model import Stage
     from release_captain.service import StageView
+    from release_captain.tui.app import CaptainApp
 
 #: Waiting reasons that are shown as prompts rather than as a line of the summary.
 PROMPTED = ("manual-approval", "blocker")
@@ -45,15 +46,21 @@ class StageColumn(VerticalScroll, can_focus=True):
         Binding("l,right", "across(1)", "Next stage", show=False),
     ]
 
-    def __init__(self, stage: Stage, *, readonly: bool) -> None:
-        super().__init__(id=f"stage-{stage.name.replace('.', '_')}")
+    app: CaptainApp
+
+    def __init__(self, stage: Stage, *, readonly: bool, board: Board | None = None) -> None:
+        """With `board` (read before the screen is composed) the column and its cards
+        are built with their data and classes, so they are styled and laid out once
+        instead of drawn empty and then again."""
+        self._shown: tuple[Any, ...] | None = None if board is None else self._read(stage, board)
+        super().__init__(id=f"stage-{stage.name.replace('.', '_')}", classes=self._marks())
         #: The stage's configuration.
         self.stage = stage
         self.border_title = self._title()
         if stage.wave:
             self.border_subtitle = stage.name
         self._readonly = readonly
-        self._shown: tuple[Any, ...] | None = None
+        self._now = board.now if board is not None else 0.0
         self._filter = ""
 
     def _title(self, focused: Widget | None = None) -> str:
@@ -67,42 +74,80 @@ class StageColumn(VerticalScroll, can_focus=True):
         self.border_title = self._title(focused)
 
     def compose(self) -> ComposeResult:
-        yield Static(classes="summary")
-        yield Vertical(classes="prompts")
-        for target in self.stage.targets:
-            yield TargetCard(self.stage.name, target.name)
+        if self._shown is None:
+            yield Static(classes="summary")
+            yield Vertical(classes="prompts")
+            for target in self.stage.targets:
+                yield TargetCard(self.stage.name, target.name)
+            return
+        view, prompts, blockers, checks = self._shown
+        yield Static(self._summary(view, blockers), classes="summary")
+        with Vertical(classes="prompts"):
+            for prompt in prompts:
+                yield ApprovalPrompt(prompt, readonly=self._readonly)
+        views = dict(enumerate(zip(view.targets, checks, strict=False)))
+        for n, target in enumerate(self.stage.targets):
+            shown, count = views.get(n, (None, ""))
+            yield TargetCard(self.stage.name, target.name, shown, count, self._now)
 
     # -- drawing -------------------------------------------------------------------
 
+    @staticmethod
+    def _read(stage: Stage, board: Board) -> tuple[Any, ...] | None:
+        """What `stage` shows of `board`: its view, prompts, blockers and checks."""
+        view = board.stage(stage.name)
+        if view is None:
+            return None
+        prompts = board.prompts_of(stage.name)
+        blockers = tuple(board.blocker(b) for b in view.blockers_active)
+        checks = tuple(board.checks.get((stage.name, t.name), "") for t in view.targets)
+        return (view, prompts, blockers, checks)
+
+    def _marks(self) -> str:
+        """The classes that colour the column's border for what it shows."""
+        if self._shown is None:
+            return ""
+        view, prompts = self._shown[:2]
+        marks = {
+            "-paused": view.paused,
+            "-blocked": bool(view.blockers_active),
+            "-waiting": bool(prompts),
+            "-busy": view.in_flight is not None,
+        }
+        return " ".join(name for name, on in marks.items() if on)
+
     def show(self, board: Board) -> None:
         """Draw this stage as `board` has it (nothing happens when it did not change)."""
-        view = board.stage(self.stage.name)
-        if view is None:
-            return
-        prompts = board.prompts_of(self.stage.name)
-        blockers = tuple(board.blocker(b) for b in view.blockers_active)
-        checks = tuple(board.checks.get((self.stage.name, t.name), "") for t in view.targets)
-        shown = (view, prompts, blockers, checks)
-        if shown == self._shown:
+        shown = self._read(self.stage, board)
+        if shown is None or shown == self._shown:
             return
         self._shown = shown
-        self.set_class(view.paused, "-paused")
-        self.set_class(bool(view.blockers_active), "-blocked")
-        self.set_class(bool(prompts), "-waiting")
-        self.set_class(view.in_flight is not None, "-busy")
+        view, prompts, blockers, checks = shown
+        marks = self._marks().split()
+        for name in ("-paused", "-blocked", "-waiting", "-busy"):
+            self.set_class(name in marks, name)
         self.query_one(".summary", Static).update(self._summary(view, blockers))
         self._show_prompts(prompts)
         for card, target, count in zip(self.query(TargetCard), view.targets, checks, strict=False):
             card.show(target, count, board.now)
         self.apply_filter(self._filter)
 
-    def needs_compact(self) -> bool:
-        """Whether this stage's cards, drawn whole, would not fit its height."""
-        room = self.scrollable_content_region.height
+    def needs_compact(self, room: int | None = None) -> bool:
+        """Whether this stage's cards, drawn whole, would not fit its height: measured
+        once laid out, or guessed from `room`, the column's inner height, before the
+        first layout (the board checks the guess after it, so it only saves a pass)."""
+        cards = [c for c in self.query(TargetCard) if not c.has_class("-hidden")]
+        if room is None:
+            room = self.scrollable_content_region.height
+            taken = sum(w.outer_size.height for w in self.query_children(".summary, .prompts"))
+        elif self._shown is not None:
+            view, prompts, blockers = self._shown[:3]
+            lines = len(self._summary(view, blockers).split("\n"))
+            taken = lines + 1 + len(prompts) * (2 if self._readonly else 3)
+        else:
+            return False
         if room <= 0:
             return False
-        cards = [c for c in self.query(TargetCard) if not c.has_class("-hidden")]
-        taken = sum(w.outer_size.height for w in self.query_children(".summary, .prompts"))
         return sum(c.full_height() for c in cards) > room - taken
 
     def set_compact(self, compact: bool) -> None:

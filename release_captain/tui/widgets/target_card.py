@@ -36,23 +36,39 @@ _APPROVAL_STYLE = {
 }
 
 
+def _classes(view: TargetView | None) -> str:
+    """The card's state class (`-deploying`), and `-waiting` while a person is awaited."""
+    if view is None:
+        return "-idle"
+    waiting = any(a.state == "waiting-for-person" for a in view.approvals)
+    return f"-{view.state} -waiting" if waiting else f"-{view.state}"
+
+
 class TargetCard(Widget, can_focus=True):
     """A target in its stage's column; the board's target actions apply to the focused
     card."""
 
     DEFAULT_CSS = beside(__file__)
 
-    def __init__(self, stage: str, target: str) -> None:
-        super().__init__(classes=f"-idle {TICKS}")
+    def __init__(
+        self,
+        stage: str,
+        target: str,
+        view: TargetView | None = None,
+        checks: str = "",
+        read_at: float = 0.0,
+    ) -> None:
+        """With `view` the card is built in its state's classes (no restyle at mount)."""
+        super().__init__(classes=f"{_classes(view)} {TICKS}")
         #: The stage the target belongs to.
         self.stage = stage
         #: The target's name.
         self.target = target
         #: The view last shown, or None before the first refresh.
-        self.view: TargetView | None = None
-        self._checks = ""
+        self.view = view
+        self._checks = checks
         #: When `view` was read, and the moment the countdowns are painted for.
-        self._read_at = self._now = 0.0
+        self._read_at = self._now = read_at
 
     @property
     def where(self) -> str:
