@@ -32,7 +32,7 @@ from release_captain.tui.screens.incident import IncidentScreen
 from release_captain.tui.screens.log import LogScreen
 from release_captain.tui.screens.versions import VersionsScreen
 from release_captain.tui.theme import THEMES, default_theme
-from release_captain.tui.widgets.approval_prompt import ApprovalPrompt
+from release_captain.tui.widgets.approval_prompt import ApprovalPrompt, prompt_title
 from release_captain.tui.widgets.ticking import TICKS, ShowsTime
 
 if TYPE_CHECKING:
@@ -308,8 +308,15 @@ class CaptainApp(Orders, App[None]):
             self.notify("nothing waits for a person")
             return
         focused = self.screen.focused
-        at = prompts.index(focused) + 1 if focused in prompts else 0
-        prompts[at % len(prompts)].focus()
+        at = (prompts.index(focused) + 1 if focused in prompts else 0) % len(prompts)
+        prompts[at].focus()
+        if len(prompts) > 1:  # say it is a list, and what else is on it
+            lines = [
+                f"{'▶' if i == at else ' '} {prompt_title(p.prompt)}" for i, p in enumerate(prompts)
+            ]
+            self.notify(
+                "\n".join(lines), title=f"{at + 1} of {len(prompts)} wait for you (w: next)"
+            )
 
     def deliver_screenshot(
         self, filename: str | None = None, path: str | None = None, time_format: str | None = None

@@ -75,6 +75,25 @@ async def test_w_walks_every_prompt_in_every_stage_in_turn(tmp_path: Path) -> No
         assert seen == [("gamma", 2), ("prod-wave-1", 1), ("gamma", 2)]
 
 
+async def test_w_shows_the_whole_list_of_what_waits_and_where_you_are_in_it(
+    tmp_path: Path,
+) -> None:
+    """Several prompts in several stages are a list, not a guess: each `w` names them
+    all and marks the one it moved to."""
+    app = app_over(incidents.two_gates(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        said = notes_of(app)
+        await app.refreshed()
+        await pilot.press("w", "w")
+        await pilot.pause()
+        first, second = said[-2:]
+        assert first.splitlines() == [
+            "▶ v2 waits for approval to enter gamma",
+            "  v1 waits for approval to enter prod-wave-1",
+        ]
+        assert second.splitlines()[1].startswith("▶ v1")
+
+
 async def test_w_says_when_nothing_waits(tmp_path: Path) -> None:
     app = app_over(states.idle(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
