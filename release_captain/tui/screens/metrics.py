@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Sparkline, Static
@@ -165,7 +165,8 @@ class MetricsScreen(Screen[None]):
         stages = [stage.name for stage in self.app.helm.pipeline.stages]
         with VerticalScroll(id="cards"):
             yield DeliveryCard(stages[-1])
-            yield from (StageCard(name) for name in stages)
+            with Grid(id="stages"):
+                yield from (StageCard(name) for name in stages)
             yield Static(
                 f"in stage, person wait: medians · lead time: commit → passed {stages[-1]} · "
                 f"restore: failed → rolled back · {NONE}: nothing to measure",
