@@ -96,14 +96,7 @@ def _percent(rate: float | None) -> str:
 
 
 def _duration(seconds: float | None) -> str:
-    """`252` -> `4m12s`, `3900` -> `1h05m`, `180000` -> `2d02h`; nothing -> `-`."""
-    if seconds is None:
-        return "-"
-    whole = round(seconds)
-    if whole >= 86400:
-        return f"{whole // 86400}d{whole % 86400 // 3600:02d}h"
-    if whole >= 3600:
-        return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
-    if whole >= 60:
-        return f"{whole // 60}m{whole % 60:02d}s"
-    return f"{whole}s"
+    """`252` -> `4m12s`; nothing -> `-`."""
+    from release_captain.wording import span
+
+    return "-" if seconds is None else span(seconds)

@@ -7,6 +7,13 @@ from release_captain.service.captain import Captain, current_user
 from release_captain.service.changes import ChangesView, CommitChange, FileTouch
 from release_captain.service.forecasting import ForecastView
 from release_captain.service.incident import IncidentView, RollbackChoice
+from release_captain.service.metrics import (
+    DEFAULT_SINCE,
+    DeliveryMetrics,
+    MetricsView,
+    Spread,
+    StageMetrics,
+)
 from release_captain.service.rollouts import speaks_of_a_step, step_of
 from release_captain.service.shapes import (
     ApprovalView,
@@ -29,18 +36,21 @@ from release_captain.store import CommitRow, Event
 from release_captain.store.views import DeploymentRow, StageMark, StepRow, VersionRow
 
 __all__ = [
+    "DEFAULT_SINCE",
     "ApprovalView",
     "BlockerView",
     "Captain",
     "ChangesView",
     "CommitChange",
     "CommitRow",
+    "DeliveryMetrics",
     "DeploymentRow",
     "Event",
     "FileTouch",
     "IncidentView",
     "ForecastView",
     "LogView",
+    "MetricsView",
     "OutlookView",
     "RejectionStory",
     "Reply",
@@ -49,7 +59,9 @@ __all__ = [
     "RollbackMove",
     "RollbackStory",
     "RollbackView",
+    "Spread",
     "StageMark",
+    "StageMetrics",
     "StageView",
     "StatusView",
     "StepRow",

@@ -30,6 +30,13 @@ records):
   so it is not counted). Each is `{"median", "p90"}` over the versions or targets
   that passed / were restored within the window, null when there are none; p90 is the
   nearest-rank percentile.
+
+For charts (the TUI's metrics screen), not in the JSON of SPEC §10: each stage's
+`deployments_per_day`, the versions that entered it on each day of the window, oldest
+first, where a day is 24 hours counted back from the window's end (the last one ends
+now; the first may be cut short by `since`), so they add up to `deployments`; and the
+delivery's `lead_times_s`, the lead time of each version that passed the last stage, in
+the order they passed it.
 """
 
 from __future__ import annotations
@@ -75,6 +82,8 @@ class StageMetrics(Struct, frozen=True, kw_only=True):
     change_failure_rate: float | None
     median_time_in_stage_s: float | None
     median_waiting_for_person_s: float | None
+    #: Versions that entered on each day of the window, oldest first (not in the JSON).
+    deployments_per_day: tuple[int, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         rate = self.change_failure_rate
@@ -97,6 +106,8 @@ class DeliveryMetrics(Struct, frozen=True, kw_only=True):
     deployment_frequency_per_day: float | None
     lead_time_s: Spread
     time_to_restore_s: Spread
+    #: Each version's lead time, in the order they passed (not in the JSON).
+    lead_times_s: tuple[float, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         frequency = self.deployment_frequency_per_day
@@ -143,12 +154,12 @@ def metrics_of(pipeline: Pipeline, store: Store, *, since: str | None, now: floa
     return MetricsView(
         since=start,
         until=now,
-        stages=tuple(_stage(rows, name) for name in names),
+        stages=tuple(_stage(rows, name, start) for name in names),
         delivery=_delivery(rows, names[-1], now - start),
     )
 
 
-def _stage(rows: MetricRows, name: str) -> StageMetrics:
+def _stage(rows: MetricRows, name: str, since: float) -> StageMetrics:
     mine = [r for r in rows.records if r.stage == name]
     entered = {r.version: r for r in mine if r.event == "entered"}
     passed = {r.version: r for r in mine if r.event == "passed"}
@@ -169,21 +180,34 @@ def _stage(rows: MetricRows, name: str) -> StageMetrics:
             for w in rows.waits
             if w.stage == name and w.since is not None
         ),
+        deployments_per_day=per_day((r.at for r in entered.values()), since, rows.until),
     )
 
 
 def _delivery(rows: MetricRows, last: str, length: float) -> DeliveryMetrics:
     passed = len(rows.lead_times)
+    ordered = sorted(rows.lead_times, key=lambda t: (t.passed_at, t.version))
+    lead_times = tuple(
+        max(0.0, t.passed_at - t.committed_at) for t in ordered if t.committed_at is not None
+    )
     return DeliveryMetrics(
         stage=last,
         deployment_frequency_per_day=passed / (length / _DAY) if length > 0 else None,
-        lead_time_s=spread(
-            max(0.0, t.passed_at - t.committed_at)
-            for t in rows.lead_times
-            if t.committed_at is not None
-        ),
+        lead_time_s=spread(lead_times),
         time_to_restore_s=spread(max(0.0, r.restored_at - r.failed_at) for r in rows.restores),
+        lead_times_s=lead_times,
     )
+
+
+def per_day(moments: Iterable[float], since: float, until: float) -> tuple[int, ...]:
+    """How many of `moments` fell on each day of `[since, until]`, oldest first: days of
+    24 hours counted back from `until`, so the newest is the last 24 hours whatever the
+    length of the window."""
+    days = max(1, math.ceil((until - since) / _DAY))
+    counts = [0] * days
+    for at in moments:
+        counts[max(0, days - 1 - int((until - at) // _DAY))] += 1
+    return tuple(counts)
 
 
 def spread(durations: Iterable[float]) -> Spread:

@@ -27,6 +27,11 @@ def commands_of(app: CaptainApp) -> list[Command]:
         ("Show the board", "stages, targets and what waits", app.action_board),
         ("Show the versions", "newest first, how far each got", app.action_versions),
         ("Show the history", "the audit log", app.action_history),
+        (
+            "Show the metrics",
+            "deployments, failures and lead time, stage by stage",
+            app.action_metrics,
+        ),
         ("Show every key", "the key bindings", app.action_help),
     ]
     board = app.board

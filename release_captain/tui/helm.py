@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         ForecastView,
         IncidentView,
         LogView,
+        MetricsView,
         RollbackChoice,
         RollbackMove,
         StageView,
@@ -272,6 +273,11 @@ class Helm:
         """The newest failure on any target, with its output and rollback choices."""
         with self._lock:
             return latest_incident(self.captain)
+
+    def metrics(self, since: str) -> MetricsView:
+        """SPEC §10's figures over the last `since` (a duration such as `7d`)."""
+        with self._lock:
+            return self.captain.metrics(since=since)
 
     def rollback_choices(self, where: str) -> tuple[RollbackChoice, ...]:
         """Where one target (`STAGE/TARGET`) may be rolled back to, newest first."""

@@ -111,6 +111,11 @@ def day_clock(at: float) -> str:
     return dt.datetime.fromtimestamp(at).strftime("%m-%d %H:%M:%S")
 
 
+def date_minute(at: float) -> str:
+    """`2026-09-21 14:03`, local time, for the ends of a period."""
+    return dt.datetime.fromtimestamp(at).strftime("%Y-%m-%d %H:%M")
+
+
 def off_screen(
     spans: list[tuple[str, int, int]], scrolled: float, width: int
 ) -> tuple[list[str], list[str]]:

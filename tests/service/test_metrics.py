@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from release_captain.errors import UsageError
+from release_captain.service.metrics import per_day
 from release_captain.testing import Call
 from tests.service.conftest import MakeService
 from tests.service.kit import Service
@@ -228,3 +229,29 @@ def test_a_window_with_nothing_in_it_has_zero_counts_and_null_rates(history: Ser
 def test_a_bad_since_is_a_usage_error(history: Service, since: str) -> None:
     with pytest.raises(UsageError, match=r"^--since: "):
         history.captain.metrics(since=since)
+
+
+def test_deployments_per_day_add_up_to_deployments_newest_day_last(history: Service) -> None:
+    view = history.captain.metrics(since="3d")
+    # Everything happened within the last 700 s: the newest day holds it all.
+    assert {s.name: s.deployments_per_day for s in view.stages} == {
+        "beta": (0, 0, 4),
+        "prod": (0, 0, 3),
+    }
+    assert "deployments_per_day" not in view.to_json()["stages"][0]  # SPEC §10's shape
+
+
+def test_lead_times_are_listed_in_the_order_versions_passed(history: Service) -> None:
+    # v1 passed prod at 120 (lead time 1120), v4 at 500 (110).
+    assert history.captain.metrics().delivery.lead_times_s == (1120.0, 110.0)
+
+
+def test_a_day_is_24_hours_back_from_the_end_of_the_window() -> None:
+    until = T0 + 10 * 86400
+    moments = [until, until - 86399, until - 86400, until - 3 * 86400 + 1, until - 3 * 86400]
+    # 3 days: the last 24 h hold two, the day before one, the first day (its start
+    # included) two.
+    assert per_day(moments, until - 3 * 86400, until) == (2, 1, 2)
+    # A window of 12 h is one day; a window of 36 h two, the first cut short.
+    assert per_day([until - 3600], until - 43200, until) == (1,)
+    assert per_day([until - 30 * 3600], until - 36 * 3600, until) == (1, 0)
