@@ -196,9 +196,10 @@ class VersionsScreen(Screen[None]):
     def show_time(self, now: float) -> None:
         """Write the ages again for `now` (only the cells that changed)."""
         board = self.app.board
-        if board is None or self._shown is None:
+        tables = self.query(DataTable)  # none while the screen is composed or torn down
+        if board is None or self._shown is None or not tables:
             return
-        table = self.query_one(DataTable)
+        table = tables.first()
         if "age" not in table.columns:  # narrow: the journey took its room
             return
         for row in board.versions:
