@@ -239,6 +239,10 @@ class Previewer:
     def _finish(
         self, branch: str, *, ok: bool, detail: str, url: str | None = None
     ) -> PreviewOutcome:
+        if self._cancel is not None and self._cancel.is_set():
+            # The engine stops: the row stays unfinished, so the next pass does it again
+            # rather than counting a cut-off deploy as failed on this head.
+            return self._outcome(branch, changed=True, ok=False, detail="cut off by the stop")
         with self.store.write():
             self.store.previews.finish(branch, ok=ok, detail=detail, url=url, now=self._clock())
         return self._outcome(branch, changed=True, ok=ok, detail=detail)
