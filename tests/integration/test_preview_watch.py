@@ -84,8 +84,7 @@ def test_the_engine_keeps_watched_previews_current_and_tears_down_deleted_branch
     p.wait_for(lambda: not served.exists(), what="the teardown")
     p.wait_for(lambda: listed(p) == [], what="the preview forgotten")
     kinds = [
-        json.loads(line)["kind"]
-        for line in p.captain("history", "--json").stdout.splitlines()
+        json.loads(line)["kind"] for line in p.captain("history", "--json").stdout.splitlines()
     ]
     assert kinds.count("preview.deployed") == 2 and kinds.count("preview.down") == 1
     versions = json.loads(p.captain("versions", "--json").stdout)
