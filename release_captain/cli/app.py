@@ -14,7 +14,16 @@ from typing import Annotated, Any
 
 import typer
 
-from release_captain.cli import acting, forecasting, inspect, metrics, running, starter, tui
+from release_captain.cli import (
+    acting,
+    forecasting,
+    inspect,
+    metrics,
+    previewing,
+    running,
+    starter,
+    tui,
+)
 from release_captain.cli.options import quiet_exit, stdout_closed
 
 _SETTINGS: dict[str, Any] = {
@@ -51,6 +60,7 @@ COMMANDS: tuple[Callable[..., Any], ...] = (
     acting.pause,
     acting.resume,
     acting.rollback,
+    previewing.preview,
     tui.tui,
 )
 

@@ -128,6 +128,20 @@ class Monitor(Struct, frozen=True, kw_only=True):
     timeout: float = 10.0
 
 
+class Preview(Struct, frozen=True, kw_only=True):
+    """Preview environments (SPEC §11): a branch's head built with `[build]` and deployed
+    on its own, apart from the mainline's versions and stages."""
+
+    deploy: str
+    teardown: str | None = None
+    #: Globs of the branches `captain preview` accepts (never the mainline).
+    branches: tuple[str, ...] = ("*",)
+    #: Globs of the branches a running engine keeps previewed and tears down when deleted.
+    watch: tuple[str, ...] = ()
+    #: The time limit of the deploy and the teardown (the deploy default of `[defaults]`).
+    timeout: float = 300.0
+
+
 class Blocker(Struct, frozen=True, kw_only=True):
     """A named time window that stops automatic promotion."""
 
@@ -157,6 +171,8 @@ class Pipeline(Struct, frozen=True, kw_only=True):
     stages: tuple[Stage, ...] = ()
     monitors: tuple[Monitor, ...] = ()
     blockers: tuple[Blocker, ...] = ()
+    #: `[preview]`, or None when the pipeline has no preview environments.
+    preview: Preview | None = None
 
     def stage(self, name: str) -> Stage | None:
         """The stage called `name`, or None."""

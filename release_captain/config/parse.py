@@ -18,6 +18,7 @@ from release_captain.config.blockers import read_blockers
 from release_captain.config.model import Build, Monitor, Pipeline, Source, Stage
 from release_captain.config.monitors import read_monitors
 from release_captain.config.placeholders import template_vars
+from release_captain.config.preview import read_preview
 from release_captain.config.reader import (
     Problems,
     Reference,
@@ -228,6 +229,7 @@ def parse_pipeline(
     check_unique(expanded, problems)
     monitors = read_monitors(doc)
     blockers = read_blockers(doc)
+    preview = read_preview(doc, sources)
 
     _check_references(refs, doc, problems)
     stages = [item.stage for item in expanded]
@@ -244,4 +246,5 @@ def parse_pipeline(
         stages=tuple(stages),
         monitors=monitors,
         blockers=blockers,
+        preview=preview,
     )

@@ -339,6 +339,29 @@ BLOCKER = Shape(
     ),
     at_least_one=("holidays", "deny", "allow"),
 )
+PREVIEW = Shape(
+    id="preview",
+    doc="Preview environments: a branch's head built and deployed apart (captain preview).",
+    keys=(
+        Key(
+            "deploy",
+            Text(),
+            "The command that deploys $CAPTAIN_ARTEFACTS as the preview $CAPTAIN_PREVIEW.",
+            required=True,
+        ),
+        Key("teardown", Text(), "The command that removes the preview $CAPTAIN_PREVIEW."),
+        Key(
+            "branches",
+            _TEXTS,
+            'Globs of the branches that may have a preview; default ["*"], never the mainline.',
+        ),
+        Key(
+            "watch",
+            _TEXTS,
+            "Globs of the branches a running engine keeps previewed; default none.",
+        ),
+    ),
+)
 FILE = Shape(
     id="file",
     doc="A release-captain pipeline.",
@@ -360,6 +383,7 @@ FILE = Shape(
         ),
         Key("monitors", Named(MONITOR), "Monitors by name ([monitors.NAME])."),
         Key("blockers", Named(BLOCKER), "Blockers by name ([blockers.NAME])."),
+        Key("preview", Sub(PREVIEW), "Preview environments of branches ([preview])."),
     ),
 )
 #: The top-level keys of pipeline.toml.

@@ -70,14 +70,17 @@ class ArtefactStore:
                     stored.append(self._store(path, name))
         return stored
 
-    def materialise(self, version: str, artefacts: Sequence[StoredArtefact]) -> Path:
-        """The folder `versions/<version>/` holding exactly the version's artefacts.
+    def materialise(
+        self, version: str, artefacts: Sequence[StoredArtefact], *, under: str = "versions"
+    ) -> Path:
+        """The folder `versions/<version>/` holding exactly the version's artefacts
+        (`previews/<name>/` for a preview, kept apart from the mainline's versions).
 
         Every stored file is hashed again first. Files are linked in one by one with an
         atomic rename, so a deployment of the same version already reading the folder
         never sees a file vanish; anything else found in the folder is removed.
         """
-        folder = private_dir(self.root / "versions" / version)
+        folder = private_dir(self.root / under / version)
         sources = [(artefact, self._verified(version, artefact)) for artefact in artefacts]
         wanted: set[Path] = set()
         for artefact, stored in sources:

@@ -48,6 +48,7 @@ from release_captain.runtime.git import GitSource
 from release_captain.runtime.holding import CaptainFault, Holding
 from release_captain.runtime.leftovers import end_leftovers
 from release_captain.runtime.observation import observe
+from release_captain.runtime.preview_watch import PreviewWatch
 from release_captain.runtime.requests import apply_queued
 from release_captain.runtime.shell import Runner, ShellRunner
 from release_captain.runtime.source_polling import SourcePoller
@@ -56,14 +57,11 @@ from release_captain.runtime.watched_source import WatchedSource
 from release_captain.runtime.watcher import RefWatcher
 from release_captain.store import ArtefactRow, Event, Store, StoreUnavailable
 
-#: The longest the loop waits without a pass, so requests from other processes are
-#: applied within a second (rule R11).
+#: The longest the loop waits without a pass: requests are applied within a second (R11).
 MAX_IDLE_WAIT = 0.5
-
 
 #: Event kinds that make `run --until-idle` exit 1: a version failed during the run.
 FAILURE_KINDS = frozenset({"stage.rejected", "build.failed"})
-
 
 #: A guard against a decision that does not change the state it was decided from.
 MAX_PASSES_PER_TICK = 10_000
@@ -94,14 +92,14 @@ class Reconciler:
     ) -> None:
         self.pipeline = pipeline
         self.store = store
-        #: The engine's time: monotonic once started, so a wall-clock jump neither
-        #: ends a bake early nor holds a wait (rule R10).
+        #: Monotonic: a wall-clock jump neither ends a bake early nor holds a wait (R10).
         self.clock = clock or SteadyClock()
         self._sources: dict[str, WatchedSource] = (
             dict(sources)
             if sources is not None
             else {s.name: GitSource(s) for s in pipeline.sources}
         )
+        env = dict(os.environ if base_env is None else base_env)
         self._dispatch = Dispatcher(
             pipeline,
             store,
@@ -109,10 +107,11 @@ class Reconciler:
             sources=self._sources,
             pool=pool
             or ThreadPoolExecutor(
-                max_workers=pipeline.max_parallel + 2, thread_name_prefix="captain"
+                max_workers=pipeline.max_parallel + 3, thread_name_prefix="captain"
             ),
-            base_env=dict(os.environ if base_env is None else base_env),
+            base_env=env,
         )
+        self._previews = PreviewWatch(pipeline, self.clock, self._dispatch.submit, runner, env)
         self._queue = self._dispatch.outcomes
         self._poller = SourcePoller(
             pipeline,
@@ -131,8 +130,7 @@ class Reconciler:
         self._holding = Holding(pipeline.state_dir, self.clock, self._on_event)
         #: Why the captain could not start a step, until the loop holds for it.
         self._fault = ""
-        #: What failed while this engine ran (a rejection, a failed build), for the
-        #: exit code of `run --until-idle` (SPEC §9).
+        #: What failed while this engine ran, for the exit of `run --until-idle` (SPEC §9).
         self.failures: list[Event] = []
         #: Why a source could not be read at start.
         self.unreadable: list[str] = []
@@ -181,6 +179,7 @@ class Reconciler:
             self._watcher.stop(wait=False)
         if self._doorbell is not None:
             self._doorbell.stop()
+        self._previews.stop()
         self._dispatch.stop()
         self._holding.forget()
         for source in self._sources.values():
@@ -256,14 +255,14 @@ class Reconciler:
         self._drain()
         self._raise_fault()
         self._poller.poll()
+        self._previews.poll()
         self._apply_requests()
         outcome = self._decide_and_act()
         self._report()
         return outcome
 
     def _raise_fault(self) -> None:
-        """After recording a step the captain could not start, hold before trying again
-        rather than retrying at once (the disk is still full)."""
+        """After a step the captain could not start, hold before trying again."""
         fault, self._fault = self._fault, ""
         if fault:
             self._report()
@@ -278,6 +277,7 @@ class Reconciler:
             and not self._dispatch.running
             and self._queue.empty()
             and not self._poller.fetching
+            and not self._previews.busy
         )
 
     def quiet(self) -> bool:

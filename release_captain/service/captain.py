@@ -100,6 +100,11 @@ class Captain:
             self._store = Store(self.pipeline.state_dir)
         return self._store
 
+    @property
+    def runner(self) -> Runner | None:
+        """What runs commands in this process (None: the shell), for previews too."""
+        return self._runner
+
     def close(self) -> None:
         """Close the database."""
         if self._store is not None:

@@ -51,3 +51,10 @@ def indexes_for_metrics(db: Database) -> None:
     """Indexes by time, so `captain metrics` reads only its window (SPEC §10)."""
     for statement in STATEMENTS["0005_indexes_for_metrics"]:
         db.execute(statement)
+
+
+@migrations(name="0006_previews")
+def previews(db: Database) -> None:
+    """Preview environments of branches (SPEC §11), kept apart from versions."""
+    for statement in STATEMENTS["0006_previews"]:
+        db.execute(statement)

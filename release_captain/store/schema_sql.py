@@ -181,12 +181,29 @@ _METRICS_V5 = [
     "CREATE INDEX grants_kind_at ON grants (kind, at)",
 ]
 
+_PREVIEWS_V6 = [
+    # SPEC §11: one row per branch with a preview, apart from versions and stages. The
+    # row is written before each build and deploy, so one a crash cut off is seen as
+    # unfinished (state building or deploying) and done again.
+    """CREATE TABLE previews (
+        branch TEXT PRIMARY KEY,
+        preview TEXT NOT NULL UNIQUE,
+        commit_sha TEXT NOT NULL,
+        url TEXT,
+        state TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '',
+        artefacts TEXT NOT NULL DEFAULT '[]',
+        updated_at REAL NOT NULL
+    )""",
+]
+
 #: The statements of the migrations that are plain SQL, by name.
 STATEMENTS: dict[str, tuple[str, ...]] = {
     "0001_initial": tuple(_TABLES_V1),
     "0002_indexes_for_current_state": tuple(_INDEXES_V2),
     "0004_previous_version_of_a_rollout": tuple(_PREVIOUS_V4),
     "0005_indexes_for_metrics": tuple(_METRICS_V5),
+    "0006_previews": tuple(_PREVIEWS_V6),
 }
 #: Every migration's name, in the order they apply.
 MIGRATIONS = (
@@ -195,6 +212,7 @@ MIGRATIONS = (
     "0003_last_good_is_computed",
     "0004_previous_version_of_a_rollout",
     "0005_indexes_for_metrics",
+    "0006_previews",
 )
 #: The schema version this code writes: how many migrations it knows. A database with
 #: a migration it does not know was written by a newer captain and is refused.

@@ -21,6 +21,7 @@ from release_captain.store.database import Database, explain_errors, open_databa
 from release_captain.store.events import Event, EventLog
 from release_captain.store.loading import load_state
 from release_captain.store.metrics import MetricQueries
+from release_captain.store.previews import PreviewRecords
 from release_captain.store.recording import DecisionRecorder
 from release_captain.store.records import ArtefactRow, CommitRow, Started
 from release_captain.store.requests import RequestQueue
@@ -44,6 +45,8 @@ class Store:
         self.metrics = MetricQueries(self.db)
         self.requests = RequestQueue(self.db)
         self.versions = VersionRecords(self.db, self.events)
+        #: Preview environments (SPEC §11); writes go inside `write()`.
+        self.previews = PreviewRecords(self.db, self.events)
         self._results = Results(self.db, self.events)
         self._decisions = DecisionRecorder(self.db, self.events, self.logs, self._results)
 

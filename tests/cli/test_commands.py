@@ -161,6 +161,7 @@ COMMANDS = [
     "tui",
     "demo",
     "init",
+    "preview",
 ]
 
 
