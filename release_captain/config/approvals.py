@@ -43,6 +43,10 @@ def read_approval(table: Table, refs: list[Reference]) -> Draft | None:
     errors_before = len(table.problems)
     name = table.name()
     kinds = [variant.key for variant in APPROVAL.variants if variant.key in table]
+    if not kinds and "rollback_check" in table:
+        table.problem("rollback_check", 'needs run = "..." (the command run on both versions)')
+        table.finish()
+        return None
     if len(kinds) != 1:
         table.problem(
             None, f"give exactly one of run, bake, wait or manual (found {_found(kinds)})"
@@ -58,7 +62,10 @@ def read_approval(table: Table, refs: list[Reference]) -> Draft | None:
             timeout = table.duration("timeout", None)
             timeout_set = timeout is not None
             approval = replace(
-                approval, run=command, timeout=approval.timeout if timeout is None else timeout
+                approval,
+                run=command,
+                timeout=approval.timeout if timeout is None else timeout,
+                rollback_check=table.bool_("rollback_check", False),
             )
         case "bake":
             approval = replace(

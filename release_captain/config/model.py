@@ -66,6 +66,9 @@ class Approval(Struct, frozen=True, kw_only=True):
     interval: float = 30.0
     #: Evaluations of each monitor a `bake` needs before it may pass.
     min_checks: int = 1
+    #: A `run` approval that first tests rollback (SPEC §11): the last good version is
+    #: redeployed and checked, then the new one deployed again and checked.
+    rollback_check: bool = False
 
 
 class Target(Struct, frozen=True, kw_only=True):

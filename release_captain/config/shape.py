@@ -225,13 +225,19 @@ APPROVAL = Shape(
             Integer(1, MAX_CHECKS),
             "Evaluations of each monitor the bake needs; default 1.",
         ),
+        Key(
+            "rollback_check",
+            Flag(),
+            "With run: test rollback first (redeploy the last good version, run, deploy "
+            "the new version again, run); default false.",
+        ),
         Key("wait", Duration(), "A fixed wait."),
         Key(
             "manual", Flag(only=True), "A person's sign-off (captain approve); write manual = true."
         ),
     ),
     variants=(
-        Variant("run", ("timeout",)),
+        Variant("run", ("timeout", "rollback_check")),
         Variant("bake", ("monitors", "interval", "min_checks"), required=("monitors",)),
         Variant("wait"),
         Variant("manual"),

@@ -11,6 +11,7 @@ from typing import Literal
 from msgspec import Struct
 
 from release_captain.engine.plan import PlanStep
+from release_captain.engine.state import COMMAND_KINDS
 
 
 class StartBuild(Struct, frozen=True, kw_only=True):
@@ -46,8 +47,17 @@ class StartStep(Struct, frozen=True, kw_only=True):
     reason: str
     #: The target's version before this step, for `CAPTAIN_PREVIOUS_VERSION`.
     previous: int | None = None
-    #: For a rollback: the version it redeploys (`version` is the one rolled back from).
+    #: The version the step's command works on when it is not `version`: the one a
+    #: rollback redeploys, or the last good one a rollback check redeploys and checks.
     to: int | None = None
+    #: The step passes as soon as it is recorded, running nothing, with `reason` as its
+    #: outcome (a rollback check on a target with no last good version, SPEC §11).
+    passes_at_once: bool = False
+
+    @property
+    def runs_a_command(self) -> bool:
+        """True when the runtime runs a command for this step and reports its end."""
+        return self.step.kind in COMMAND_KINDS and not self.passes_at_once
 
 
 class FinishStep(Struct, frozen=True, kw_only=True):

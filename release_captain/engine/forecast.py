@@ -25,7 +25,7 @@ from release_captain.engine.decisions import Decision, StartBuild
 from release_captain.engine.gates import approved
 from release_captain.engine.plan import PlanStep, plan_for
 from release_captain.engine.simulation import SimulatedWorld
-from release_captain.engine.state import StageVersionState, State, StepRecord
+from release_captain.engine.state import COMMAND_KINDS, StageVersionState, State, StepRecord
 from release_captain.engine.windows import active_blockers, next_change
 
 #: How far ahead a forecast looks (SPEC §10): past it, a stage is `never`.
@@ -33,7 +33,7 @@ HORIZON = 366 * 86400.0
 #: A step never run is forecast at a tenth of its timeout, at most this long.
 FALLBACK_CAP = 600.0
 #: Commands the loop finishes itself; bakes, waits and sign-offs are the engine's.
-_COMMANDS = frozenset({"deploy", "run", "rollback"})
+_COMMANDS = COMMAND_KINDS
 
 
 class World(Protocol):

@@ -15,6 +15,7 @@ from release_captain.engine.bake import bake_decisions
 from release_captain.engine.decisions import Decision, FinishStep, FinishTarget, StartStep
 from release_captain.engine.failure import no_rollback_note, rollback_for
 from release_captain.engine.plan import ROLLBACK_STEP, plan_for
+from release_captain.engine.rollback_check import shape_start
 from release_captain.engine.rollout_timing import Slots, Timers
 from release_captain.engine.state import DeploymentRecord, State, StepRecord
 from release_captain.wording import version_name
@@ -96,7 +97,7 @@ def _next_step(
     if index == len(plan):
         return [_finish(stage, target, version, succeeded=True, reason=ALL_PASSED)]
     step = plan[index]
-    if not start or not slots.take(step.kind):
+    if not start:
         return []
     retry = steps.get(index) is not None
     reason = (
@@ -104,16 +105,19 @@ def _next_step(
         if retry
         else ("first step of the rollout" if index == 0 else "previous step passed")
     )
-    return [
-        StartStep(
-            stage=stage.name,
-            target=target,
-            version=version,
-            step=step,
-            reason=reason,
-            previous=previous_of(stage.name, target, version, state),
-        )
-    ]
+    decision = StartStep(
+        stage=stage.name,
+        target=target,
+        version=version,
+        step=step,
+        reason=reason,
+        previous=previous_of(stage.name, target, version, state),
+    )
+    if step.check_part is not None:
+        decision = shape_start(decision, step.check_part, steps, state)
+    if not decision.passes_at_once and not slots.take(step.kind):
+        return []
+    return [decision]
 
 
 def previous_of(stage: str, target: str, version: int, state: State) -> int | None:

@@ -147,8 +147,9 @@ class SimulatedWorld:
             name=plan.name,
             kind=plan.kind,
             onebox=plan.onebox,
-            state="running",
+            state="passed" if decision.passes_at_once else "running",
             started_at=now,
+            finished_at=now if decision.passes_at_once else None,
             to_version=decision.to,
         )
         self._next_id += 1

@@ -15,16 +15,19 @@ from msgspec import Struct, field
 BuildState = Literal["pending", "building", "succeeded", "failed"]
 StageVersionState = Literal["in-flight", "passed", "rejected", "superseded"]
 StepState = Literal["running", "passed", "failed", "interrupted", "cancelled"]
-StepKind = Literal["deploy", "run", "wait", "bake", "manual", "rollback"]
+StepKind = Literal["deploy", "run", "wait", "bake", "manual", "rollback", "rollback-check"]
 TargetStateName = Literal[
     "idle", "deploying", "verifying", "succeeded", "failed", "rolling_back", "rolled_back"
 ]
 GrantKind = Literal["entry", "signoff", "reject"]
 DeploymentState = Literal["running", "succeeded", "failed"]
 
+#: Step kinds whose step is one command the runtime runs and reports the end of (a
+#: `rollback-check` step redeploys the last good version during a rollback check).
+COMMAND_KINDS: frozenset[str] = frozenset({"deploy", "run", "rollback", "rollback-check"})
 #: Step kinds that run a process and so take one of the `max_parallel` slots (a bake
 #: takes one only while its monitors are being evaluated).
-PROCESS_KINDS: frozenset[str] = frozenset({"deploy", "run", "rollback", "bake"})
+PROCESS_KINDS: frozenset[str] = COMMAND_KINDS | {"bake"}
 
 
 class VersionRecord(Struct, frozen=True, kw_only=True):

@@ -77,9 +77,6 @@ Outcome = StepResult | BuildDone | ChecksDone | AlarmsDone | WatcherFailed | Wak
 #: carries on (the reaper's grace and its patience after SIGKILL, with room to spare).
 STOP_PATIENCE = 30.0
 
-#: Step kinds whose step runs a command of its own.
-RUNS_A_COMMAND = frozenset({"deploy", "run", "rollback"})
-
 
 class Dispatcher:
     """Carries out recorded effects; every outcome lands in `outcomes`."""
@@ -131,7 +128,7 @@ class Dispatcher:
         stopped: list[Running] = []
         for effect in effects:
             match effect:
-                case StartedStep(decision=decision) if decision.step.kind in RUNS_A_COMMAND:
+                case StartedStep(decision=decision) if decision.runs_a_command:
                     self.running.add(effect.step_id)
                     version = decision.to if decision.to is not None else decision.version
                     steps.append((effect, self.facts_of(version)))

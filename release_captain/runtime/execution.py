@@ -144,7 +144,7 @@ class StepExecutor:
         step = decision.step
         action: str
         match step.kind:
-            case "deploy" | "rollback":
+            case "deploy" | "rollback" | "rollback-check":
                 command, timeout, action = stage.deploy, stage.timeout, step.kind
             case "run":
                 assert step.approval is not None and step.approval.run is not None

@@ -31,7 +31,6 @@ from release_captain.engine import (
 )
 from release_captain.errors import CaptainError, UsageError
 from release_captain.runtime.dispatch import (
-    RUNS_A_COMMAND,
     AlarmsDone,
     BuildDone,
     ChecksDone,
@@ -70,7 +69,7 @@ MAX_PASSES_PER_TICK = 10_000
 def _waits_for_an_outcome(decision: object) -> bool:
     """True for a decision that only starts a process: nothing follows until it ends."""
     if isinstance(decision, StartStep):
-        return decision.step.kind in RUNS_A_COMMAND
+        return decision.runs_a_command
     return isinstance(decision, StartBuild | CheckMonitors | CheckAlarms)
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from msgspec.structs import replace
+
 from release_captain.config.model import Stage
 from release_captain.engine import plan_for
 from release_captain.service.shapes import ApprovalView, RejectionStory, RollbackStory
@@ -47,12 +49,18 @@ def rejection_sentence(version: int, reason: str, step: str, target: str, detail
 def approvals_of(
     store: Store, stage: Stage, target: str, version: int, now: float, view: ApprovalOf
 ) -> tuple[ApprovalView, ...]:
-    """A rollout's approvals as its newest attempt at each step left them."""
+    """A rollout's approvals as its newest attempt at each step left them; each part of
+    a rollback check is shown under its step's name (`rollback-safety: check new`)."""
     latest: dict[int, StepRow] = {}
     for step in store.views.steps(stage=stage.name, target=target, version=version):
         latest[step.index] = step
     return tuple(
-        view(planned.approval, planned.onebox, latest.get(planned.index), now)
+        view(
+            replace(planned.approval, name=planned.name),
+            planned.onebox,
+            latest.get(planned.index),
+            now,
+        )
         for planned in plan_for(stage)
         if planned.approval is not None
     )

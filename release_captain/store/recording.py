@@ -65,6 +65,8 @@ class DecisionRecorder:
                     (stage, version, now, reason),
                 )
                 self._event("stage.superseded", now, decision, detail=reason)
+            case StartStep(passes_at_once=True):
+                self._pass_step_at_once(decision, now)
             case StartStep():
                 return self._start_step(decision, now)
             case FinishStep(step_id=step_id, passed=passed, reason=reason):
@@ -128,12 +130,7 @@ class DecisionRecorder:
         db = self._db
         step = decision.step
         key = (decision.stage, decision.target, decision.version)
-        db.execute(
-            "INSERT OR IGNORE INTO deployments "
-            "(stage, target, version, state, started_at, previous_version) "
-            "VALUES (?, ?, ?, 'running', ?, ?)",
-            (*key, now, decision.previous),
-        )
+        self._open_deployment(decision, now)
         attempt = (
             1
             + db.execute(
@@ -147,7 +144,9 @@ class DecisionRecorder:
             / version_name(decision.version)
             / decision.stage
             / decision.target
-            / numbered(f"{step.index:02d}-{step.name}", attempt)
+            / numbered(
+                f"{step.index:02d}-{step.name.replace(': ', '-').replace(' ', '-')}", attempt
+            )
         )
         cursor = db.execute(
             "INSERT INTO steps (stage, target, version, idx, name, kind, onebox, state, "
@@ -157,20 +156,51 @@ class DecisionRecorder:
             + (str(log), decision.to),
         )
         self._mark_target(decision, now)
-        where = "onebox " if step.onebox else ""
+        on = "on" if step.kind == "run" else "to"  # a check runs on a version, deploys go to it
         self._events.append(
             "step.started",
             at=now,
             version=decision.version,
             stage=decision.stage,
             target=decision.target,
-            detail=f"{where}{step.name}"
-            + (f" to {version_name(decision.to)}" if decision.to is not None else "")
+            detail=f"{'onebox ' if step.onebox else ''}{step.name}"
+            + (f" {on} {version_name(decision.to)}" if decision.to is not None else "")
             + (f" (attempt {attempt})" if attempt > 1 else "")
             + (f": {decision.reason}" if step.kind == "rollback" else ""),
         )
         return StartedStep(
             step_id=int(cursor.lastrowid or 0), decision=decision, attempt=attempt, log=log
+        )
+
+    def _open_deployment(self, decision: StartStep, now: float) -> None:
+        """The rollout's record, written by its first step with what the target ran
+        before (`CAPTAIN_PREVIOUS_VERSION` of every later step and re-run, rule R10)."""
+        self._db.execute(
+            "INSERT OR IGNORE INTO deployments "
+            "(stage, target, version, state, started_at, previous_version) "
+            "VALUES (?, ?, ?, 'running', ?, ?)",
+            (decision.stage, decision.target, decision.version, now, decision.previous),
+        )
+
+    def _pass_step_at_once(self, decision: StartStep, now: float) -> None:
+        """A step with nothing to run: recorded as passed, its reason as its outcome."""
+        step = decision.step
+        key = (decision.stage, decision.target, decision.version)
+        self._open_deployment(decision, now)
+        self._db.execute(
+            "INSERT INTO steps (stage, target, version, idx, name, kind, onebox, state, "
+            "started_at, finished_at, detail) VALUES (?, ?, ?, ?, ?, ?, ?, 'passed', ?, ?, ?)",
+            (*key, step.index, step.name, step.kind, int(step.onebox), now, now)
+            + (decision.reason,),
+        )
+        self._mark_target(decision, now)
+        self._events.append(
+            "step.passed",
+            at=now,
+            version=decision.version,
+            stage=decision.stage,
+            target=decision.target,
+            detail=f"{'onebox ' if step.onebox else ''}{step.name}: {decision.reason}",
         )
 
     def _mark_target(self, decision: StartStep, now: float) -> None:

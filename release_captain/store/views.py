@@ -8,6 +8,7 @@ from typing import Any
 
 from msgspec import Struct
 
+from release_captain.engine.state import PROCESS_KINDS
 from release_captain.store.database import Database, ReadingConnection
 from release_captain.store.records import numbered
 
@@ -310,10 +311,12 @@ class Views:
     def logs_of_running_commands(self) -> list[Path]:
         """The logs of every step and build recorded as running a command: what a crash
         may have left running (rule R10)."""
+        kinds = sorted(PROCESS_KINDS)
         rows = self._conn.execute(
             "SELECT log FROM steps WHERE state = 'running' "
-            "AND kind IN ('deploy', 'run', 'rollback', 'bake') "
-            "UNION ALL SELECT build_log FROM versions WHERE build = 'building'"
+            f"AND kind IN ({','.join('?' * len(kinds))}) "
+            "UNION ALL SELECT build_log FROM versions WHERE build = 'building'",
+            kinds,
         ).fetchall()
         return [Path(log) for (log,) in rows if log]
 

@@ -160,3 +160,80 @@ def test_many_kills_lose_nothing(project: Project) -> None:
     run_crash_test(
         project, kills=int(os.environ.get("CAPTAIN_SOAK_KILLS", "300")), commits=12, seed=7
     )
+
+
+RBCHECK_PIPELINE = """
+[pipeline]
+name = "crash-rbcheck"
+
+[[sources]]
+name = "app"
+repo = "repo"
+
+[build]
+run = ["cp app.txt \\"$CAPTAIN_OUT/app.txt\\""]
+artefacts = ["app.txt"]
+
+[defaults]
+deploy = "sh deploy.sh"
+timeout = "30s"
+
+[[stages]]
+name = "gamma"
+targets = ["a"]
+approvals = [{ name = "rollback-safety", rollback_check = true, run = "sh check.sh" }]
+"""
+
+# Says when the rollback check's redeploy of the last good version has begun.
+MARK_REDEPLOY = '[ "$CAPTAIN_ACTION" = rollback-check ] && touch redeploy-began\n'
+# Records which version each check ran against, and what the target ran then.
+CHECK = 'echo "$CAPTAIN_VERSION $(cat running/$CAPTAIN_STAGE-$CAPTAIN_TARGET-0)" >> checked\n'
+
+
+def test_a_kill_during_a_rollback_check_re_runs_the_cut_off_part(
+    project: Project, engines: list
+) -> None:
+    """SPEC §11 with rule R10: the engine dies while the check redeploys the last good
+    version; the next engine ends what is left, redeploys the same last good version,
+    checks it, rolls forward and checks again, and the version passes."""
+    (project.root / "pipeline.toml").write_text(RBCHECK_PIPELINE)
+    (project.root / "deploy.sh").write_text(MARK_REDEPLOY + DEPLOY)
+    (project.root / "check.sh").write_text(CHECK)
+    project.commit("v1", **{"app.txt": "1\n"})
+    first = project.captain("run", "--headless", "--until-idle", timeout=120)
+    assert first.returncode == 0, first.stderr
+    project.commit("v2", **{"app.txt": "2\n"})
+    engine = project.start()
+    engines.append(engine)
+    project.wait_for(
+        lambda: (project.root / "redeploy-began").exists(),
+        timeout=60,
+        what="the rollback check to redeploy v1",
+    )
+    os.kill(engine.pid, signal.SIGKILL)
+    engine.wait()
+    done = project.captain("run", "--headless", "--until-idle", timeout=120)
+    assert done.returncode == 0, done.stderr
+    overlaps = project.root / "overlaps"
+    assert not overlaps.exists(), f"deploys ran twice at once: {overlaps.read_text()}"
+    (gamma,) = project.status()["stages"]
+    assert gamma["passed"] == "v2"
+    (target,) = gamma["targets"]
+    assert (target["version"], target["state"]) == ("v2", "succeeded")
+    assert (project.root / "running" / "gamma-a-0").read_text() == "2\n"
+    # the old version was really on the target for the first check, the new one after
+    assert (project.root / "checked").read_text() == "v1 1\nv2 2\n"
+    history = [
+        json.loads(line) for line in project.captain("history", "--json").stdout.splitlines()
+    ]
+    cut_off = [e["detail"] for e in history if e["kind"] == "step.interrupted"]
+    assert any("rollback-safety: redeploy last good" in d for d in cut_off), cut_off
+    redeploys = [
+        e["detail"]
+        for e in history
+        if e["kind"] == "step.started" and "redeploy last good" in e["detail"]
+    ]
+    assert redeploys == [
+        "rollback-safety: redeploy last good to v1",
+        "rollback-safety: redeploy last good to v1 (attempt 2)",
+    ]
