@@ -142,6 +142,16 @@ class Blocker(Struct, frozen=True, kw_only=True):
     timezone: str = "UTC"
 
 
+class Notify(Struct, frozen=True, kw_only=True):
+    """A command run once for each recorded event whose kind matches one of its globs."""
+
+    #: Glob patterns over event kinds: "rollback.*", "approval.waiting".
+    on: tuple[str, ...]
+    run: str
+    #: Its time limit in seconds: a slow notification never holds the pipeline.
+    timeout: float = 30.0
+
+
 class Pipeline(Struct, frozen=True, kw_only=True):
     """The whole validated pipeline."""
 
@@ -157,6 +167,8 @@ class Pipeline(Struct, frozen=True, kw_only=True):
     stages: tuple[Stage, ...] = ()
     monitors: tuple[Monitor, ...] = ()
     blockers: tuple[Blocker, ...] = ()
+    #: The `[[notify]]` entries, in the order written (their index names them).
+    notify: tuple[Notify, ...] = ()
 
     def stage(self, name: str) -> Stage | None:
         """The stage called `name`, or None."""

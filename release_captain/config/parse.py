@@ -17,6 +17,7 @@ from pathlib import Path
 from release_captain.config.blockers import read_blockers
 from release_captain.config.model import Build, Monitor, Pipeline, Source, Stage
 from release_captain.config.monitors import read_monitors
+from release_captain.config.notify import read_notify
 from release_captain.config.placeholders import template_vars
 from release_captain.config.reader import (
     Problems,
@@ -228,6 +229,7 @@ def parse_pipeline(
     check_unique(expanded, problems)
     monitors = read_monitors(doc)
     blockers = read_blockers(doc)
+    notify = read_notify(doc)
 
     _check_references(refs, doc, problems)
     stages = [item.stage for item in expanded]
@@ -244,4 +246,5 @@ def parse_pipeline(
         stages=tuple(stages),
         monitors=monitors,
         blockers=blockers,
+        notify=notify,
     )
