@@ -7,6 +7,7 @@ are float seconds. Paths are absolute.
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Literal
 
@@ -150,6 +151,11 @@ class Notify(Struct, frozen=True, kw_only=True):
     run: str
     #: Its time limit in seconds: a slow notification never holds the pipeline.
     timeout: float = 30.0
+
+    def wants(self, kind: str) -> bool:
+        """Whether an event of `kind` is notified. A `notify.failed` never is: a failing
+        command notified of its own failure would fail again, without end."""
+        return kind != "notify.failed" and any(fnmatchcase(kind, p) for p in self.on)
 
 
 class Pipeline(Struct, frozen=True, kw_only=True):

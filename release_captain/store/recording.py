@@ -169,6 +169,15 @@ class DecisionRecorder:
             + (f" (attempt {attempt})" if attempt > 1 else "")
             + (f": {decision.reason}" if step.kind == "rollback" else ""),
         )
+        if step.kind == "manual":
+            self._events.append(
+                "approval.waiting",
+                at=now,
+                version=decision.version,
+                stage=decision.stage,
+                target=decision.target,
+                detail=f"{where}{step.name}: waiting for a person's sign-off (captain approve)",
+            )
         return StartedStep(
             step_id=int(cursor.lastrowid or 0), decision=decision, attempt=attempt, log=log
         )

@@ -51,3 +51,10 @@ def indexes_for_metrics(db: Database) -> None:
     """Indexes by time, so `captain metrics` reads only its window (SPEC §10)."""
     for statement in STATEMENTS["0005_indexes_for_metrics"]:
         db.execute(statement)
+
+
+@migrations(name="0006_notifications")
+def notifications(db: Database) -> None:
+    """What was notified, so no event is notified twice (SPEC §11)."""
+    for statement in STATEMENTS["0006_notifications"]:
+        db.execute(statement)

@@ -308,12 +308,13 @@ class Views:
         }
 
     def logs_of_running_commands(self) -> list[Path]:
-        """The logs of every step and build recorded as running a command: what a crash
-        may have left running (rule R10)."""
+        """The logs of every step, build and notification recorded as running a
+        command: what a crash may have left running (rule R10)."""
         rows = self._conn.execute(
             "SELECT log FROM steps WHERE state = 'running' "
             "AND kind IN ('deploy', 'run', 'rollback', 'bake') "
-            "UNION ALL SELECT build_log FROM versions WHERE build = 'building'"
+            "UNION ALL SELECT build_log FROM versions WHERE build = 'building' "
+            "UNION ALL SELECT log FROM notifications WHERE finished_at IS NULL"
         ).fetchall()
         return [Path(log) for (log,) in rows if log]
 

@@ -24,7 +24,9 @@ deploy = "true"
 
 
 def test_notify_entries_keep_their_order_and_defaults(tmp_path: Path) -> None:
-    text = BASE + """
+    text = (
+        BASE
+        + """
 [[notify]]
 on = ["rollback.*", "approval.waiting"]
 run = "examples/notify/slack.sh"
@@ -34,6 +36,7 @@ on = ["stage.passed"]
 run = "notify-send done"
 timeout = "5s"
 """
+    )
     pipeline = load_pipeline(write_pipeline(tmp_path, text))
     assert pipeline.notify == (
         Notify(on=("rollback.*", "approval.waiting"), run="examples/notify/slack.sh", timeout=30.0),

@@ -59,8 +59,8 @@ def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
 
 
 def test_the_schema_version_counts_the_migrations() -> None:
-    assert SCHEMA_VERSION == len(MIGRATIONS) == 5
-    assert MIGRATIONS[-1] == "0005_indexes_for_metrics"
+    assert SCHEMA_VERSION == len(MIGRATIONS) == 6
+    assert MIGRATIONS[-1] == "0006_notifications"
 
 
 def test_the_migration_names_read_without_sqlite_utils_are_the_registered_ones() -> None:
