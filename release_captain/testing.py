@@ -49,6 +49,8 @@ class Call(Struct):
     #: What the command prints, written to its log before how it ended (an answer
     #: callable may set it, so a log or a monitor's account reads like a real one).
     output: str = ""
+    #: What it was given on standard input (a notification's event).
+    stdin: str = ""
 
 
 #: A scripted answer for a started command that never ends: its process is never heard
@@ -89,7 +91,12 @@ class ScriptedRunner(Struct):
         log: Path,
         cancel: threading.Event | None = None,
     ) -> CommandResult:
-        call = Call(command=command, env=dict(env), cwd=cwd)
+        return self._run(command, cwd=cwd, env=env, log=log)
+
+    def _run(
+        self, command: str, *, cwd: Path, env: Mapping[str, str], log: Path, stdin: str = ""
+    ) -> CommandResult:
+        call = Call(command=command, env=dict(env), cwd=cwd, stdin=stdin)
         with self._lock:
             self.calls.append(call)
         answer = self._answer(command)
@@ -112,14 +119,16 @@ class ScriptedRunner(Struct):
         timeout: float,
         log: Path,
         on_end: Callable[[CommandResult], None],
+        stdin: Path | None = None,
     ) -> Ended | _Unheard:
         """Run at once, in the caller's thread (deterministic), and report the end; a
         command scripted as `NEVER_ENDS` starts and is never heard of again."""
+        given = stdin.read_text() if stdin is not None else ""
         if self._answer(command) == NEVER_ENDS:
             with self._lock:
-                self.calls.append(Call(command=command, env=dict(env), cwd=cwd))
+                self.calls.append(Call(command=command, env=dict(env), cwd=cwd, stdin=given))
             return _Unheard()
-        on_end(self.run(command, cwd=cwd, env=env, timeout=timeout, log=log))
+        on_end(self._run(command, cwd=cwd, env=env, log=log, stdin=given))
         return Ended()
 
     def _answer(self, command: str) -> Answer:

@@ -174,6 +174,11 @@ def _pipeline_commands(data: Mapping[str, object]) -> Iterator[tuple[str, str]]:
         # A placeholder in the program's words is only known per target: skipped.
         if isinstance(run, str):
             yield f"monitors.{name}.run", run
+    notify = data.get("notify")
+    for index, entry in enumerate(notify if isinstance(notify, list) else []):
+        run = _table(entry).get("run")
+        if isinstance(run, str):
+            yield f"notify[{index}].run", run
 
 
 def program_words(command: str) -> tuple[str, bool] | None:

@@ -7,6 +7,7 @@ are float seconds. Paths are absolute.
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Literal
 
@@ -159,6 +160,21 @@ class Blocker(Struct, frozen=True, kw_only=True):
     timezone: str = "UTC"
 
 
+class Notify(Struct, frozen=True, kw_only=True):
+    """A command run once for each recorded event whose kind matches one of its globs."""
+
+    #: Glob patterns over event kinds: "rollback.*", "approval.waiting".
+    on: tuple[str, ...]
+    run: str
+    #: Its time limit in seconds: a slow notification never holds the pipeline.
+    timeout: float = 30.0
+
+    def wants(self, kind: str) -> bool:
+        """Whether an event of `kind` is notified. A `notify.failed` never is: a failing
+        command notified of its own failure would fail again, without end."""
+        return kind != "notify.failed" and any(fnmatchcase(kind, p) for p in self.on)
+
+
 class Pipeline(Struct, frozen=True, kw_only=True):
     """The whole validated pipeline."""
 
@@ -176,6 +192,8 @@ class Pipeline(Struct, frozen=True, kw_only=True):
     blockers: tuple[Blocker, ...] = ()
     #: `[preview]`, or None when the pipeline has no preview environments.
     preview: Preview | None = None
+    #: The `[[notify]]` entries, in the order written (their index names them).
+    notify: tuple[Notify, ...] = ()
 
     def stage(self, name: str) -> Stage | None:
         """The stage called `name`, or None."""

@@ -17,6 +17,7 @@ from pathlib import Path
 from release_captain.config.blockers import read_blockers
 from release_captain.config.model import Build, Monitor, Pipeline, Source, Stage
 from release_captain.config.monitors import read_monitors
+from release_captain.config.notify import read_notify
 from release_captain.config.placeholders import template_vars
 from release_captain.config.preview import read_preview
 from release_captain.config.reader import (
@@ -230,6 +231,7 @@ def parse_pipeline(
     monitors = read_monitors(doc)
     blockers = read_blockers(doc)
     preview = read_preview(doc, sources)
+    notify = read_notify(doc)
 
     _check_references(refs, doc, problems)
     stages = [item.stage for item in expanded]
@@ -247,4 +249,5 @@ def parse_pipeline(
         monitors=monitors,
         blockers=blockers,
         preview=preview,
+        notify=notify,
     )

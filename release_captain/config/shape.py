@@ -368,6 +368,21 @@ PREVIEW = Shape(
         ),
     ),
 )
+
+NOTIFY = Shape(
+    id="notify",
+    doc="A command run once for each recorded event whose kind matches one of its globs.",
+    keys=(
+        Key(
+            "on",
+            ListOf(Text(), min_items=1),
+            'Event kinds, as glob patterns: "rollback.*", "approval.waiting", "stage.passed".',
+            required=True,
+        ),
+        Key("run", Text(), "The command; the event is on its stdin as JSON.", required=True),
+        Key("timeout", _POSITIVE, 'The time limit of the command; default "30s".'),
+    ),
+)
 FILE = Shape(
     id="file",
     doc="A release-captain pipeline.",
@@ -390,6 +405,7 @@ FILE = Shape(
         Key("monitors", Named(MONITOR), "Monitors by name ([monitors.NAME])."),
         Key("blockers", Named(BLOCKER), "Blockers by name ([blockers.NAME])."),
         Key("preview", Sub(PREVIEW), "Preview environments of branches ([preview])."),
+        Key("notify", ListOf(Sub(NOTIFY)), "Commands run on recorded events ([[notify]])."),
     ),
 )
 #: The top-level keys of pipeline.toml.

@@ -14,7 +14,7 @@ from pathlib import Path
 from msgspec import Struct
 
 from release_captain.config.model import Monitor, Pipeline, Stage
-from release_captain.engine import plan_for
+from release_captain.engine import CheckAlarms, CheckMonitors, StartBuild, StartStep, plan_for
 from release_captain.engine.in_use import versions_in_use
 from release_captain.engine.state import State
 from release_captain.runtime.artefacts import ArtefactStore, StoredArtefact
@@ -22,6 +22,7 @@ from release_captain.runtime.builder import Builder, BuildOutcome
 from release_captain.runtime.checkouts import Checkouts
 from release_captain.runtime.execution import StepExecutor, StepResult, VersionFacts
 from release_captain.runtime.monitors import MonitorEvaluator, MonitorResult, Where, per_target
+from release_captain.runtime.notifications import NotifyDone
 from release_captain.runtime.reaper import reaper
 from release_captain.runtime.shell import Runner, Running
 from release_captain.runtime.watched_source import WatchedSource
@@ -71,11 +72,18 @@ class Wake(Struct, frozen=True):
     sources_changed: bool = True
 
 
-Outcome = StepResult | BuildDone | ChecksDone | AlarmsDone | WatcherFailed | Wake
+Outcome = StepResult | BuildDone | ChecksDone | AlarmsDone | NotifyDone | WatcherFailed | Wake
 
 #: The longest the loop waits for a stopped command's group to be gone before it
 #: carries on (the reaper's grace and its patience after SIGKILL, with room to spare).
 STOP_PATIENCE = 30.0
+
+
+def waits_for_an_outcome(decision: object) -> bool:
+    """True for a decision that only starts a process: nothing follows until it ends."""
+    if isinstance(decision, StartStep):
+        return decision.runs_a_command
+    return isinstance(decision, StartBuild | CheckMonitors | CheckAlarms)
 
 
 class Dispatcher:

@@ -37,7 +37,7 @@ _OWN = frozenset(
         "CAPTAIN_PREVIEW_URL_FILE",
     }
 )
-_OWN_PREFIXES = ("CAPTAIN_COMMIT_", "CAPTAIN_VAR_", "CAPTAIN_SOURCE_")
+_OWN_PREFIXES = ("CAPTAIN_COMMIT_", "CAPTAIN_VAR_", "CAPTAIN_SOURCE_", "CAPTAIN_EVENT_")
 
 
 def command_env(
@@ -48,7 +48,7 @@ def command_env(
     version: str,
     commits: Mapping[str, str],
     primary: str,
-    artefacts: Path,
+    artefacts: Path | None,
     state_dir: Path,
     pipeline_dir: Path,
     stage: str = "",
@@ -67,8 +67,8 @@ def command_env(
     commit is `CAPTAIN_COMMIT`. `out` (builds only) becomes `CAPTAIN_OUT`, `sources`
     (builds only) the `CAPTAIN_SOURCE_<NAME>` checkout paths; `checkout` (every step
     but the build) the absolute folder of the version's tree, `CAPTAIN_CHECKOUT`, or ''
-    when it could not be made. `extra` is set last, for
-    values such as `CAPTAIN_COMMIT_MESSAGE` that must never enter command text.
+    when it could not be made; `artefacts` None (a notification) sets it to ''. `extra`
+    is set last, for values such as `CAPTAIN_COMMIT_MESSAGE` that must never enter command text.
     """
     env = {
         key: value
@@ -80,7 +80,7 @@ def command_env(
         CAPTAIN_ACTION=action,
         CAPTAIN_VERSION=version,
         CAPTAIN_COMMIT=commits.get(primary, ""),
-        CAPTAIN_ARTEFACTS=str(Path(artefacts).absolute()),
+        CAPTAIN_ARTEFACTS="" if artefacts is None else str(Path(artefacts).absolute()),
         CAPTAIN_STATE_DIR=str(Path(state_dir).absolute()),
         CAPTAIN_PIPELINE_DIR=str(Path(pipeline_dir).absolute()),
         CAPTAIN_STAGE=stage,

@@ -21,14 +21,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from msgspec.structs import replace
 
 from release_captain.config.model import Pipeline
-from release_captain.engine import (
-    CheckAlarms,
-    CheckMonitors,
-    Outcome,
-    StartBuild,
-    StartStep,
-    decide,
-)
+from release_captain.engine import Outcome, decide
 from release_captain.errors import CaptainError, UsageError
 from release_captain.runtime.dispatch import (
     AlarmsDone,
@@ -37,6 +30,7 @@ from release_captain.runtime.dispatch import (
     Dispatcher,
     Wake,
     WatcherFailed,
+    waits_for_an_outcome,
 )
 from release_captain.runtime.dispatch import (
     Outcome as Ended,
@@ -46,6 +40,7 @@ from release_captain.runtime.execution import StepResult
 from release_captain.runtime.git import GitSource
 from release_captain.runtime.holding import CaptainFault, Holding
 from release_captain.runtime.leftovers import end_leftovers
+from release_captain.runtime.notifications import Notifier, NotifyDone
 from release_captain.runtime.observation import observe
 from release_captain.runtime.preview_watch import PreviewWatch
 from release_captain.runtime.requests import apply_queued
@@ -64,13 +59,6 @@ FAILURE_KINDS = frozenset({"stage.rejected", "build.failed"})
 
 #: A guard against a decision that does not change the state it was decided from.
 MAX_PASSES_PER_TICK = 10_000
-
-
-def _waits_for_an_outcome(decision: object) -> bool:
-    """True for a decision that only starts a process: nothing follows until it ends."""
-    if isinstance(decision, StartStep):
-        return decision.runs_a_command
-    return isinstance(decision, StartBuild | CheckMonitors | CheckAlarms)
 
 
 class Reconciler:
@@ -98,11 +86,11 @@ class Reconciler:
             if sources is not None
             else {s.name: GitSource(s) for s in pipeline.sources}
         )
-        env = dict(os.environ if base_env is None else base_env)
+        runner, env = runner or ShellRunner(), dict(os.environ if base_env is None else base_env)
         self._dispatch = Dispatcher(
             pipeline,
             store,
-            runner=runner or ShellRunner(),
+            runner=runner,
             sources=self._sources,
             pool=pool
             or ThreadPoolExecutor(
@@ -112,6 +100,9 @@ class Reconciler:
         )
         self._previews = PreviewWatch(pipeline, self.clock, self._dispatch.submit, runner, env)
         self._queue = self._dispatch.outcomes
+        self._notifier = Notifier(
+            pipeline, store, runner, base_env=env, put=self._queue.put, clock=self.clock
+        )
         self._poller = SourcePoller(
             pipeline,
             store,
@@ -180,6 +171,7 @@ class Reconciler:
             self._doorbell.stop()
         self._previews.stop()
         self._dispatch.stop()
+        self._notifier.stop()
         self._holding.forget()
         for source in self._sources.values():
             source.close()
@@ -222,7 +214,7 @@ class Reconciler:
         left running is ended first, as at any engine's start."""
         self._recover(self.clock())
         self._apply_requests()
-        while self._dispatch.running:
+        while self._dispatch.running or self._notifier.running:
             self._wait(MAX_IDLE_WAIT)
         self._drain()
         self._dispatch.stop()
@@ -257,6 +249,7 @@ class Reconciler:
         self._previews.poll()
         self._apply_requests()
         outcome = self._decide_and_act()
+        self.store.note_waits(outcome.holds, now=self.clock())
         self._report()
         return outcome
 
@@ -274,6 +267,7 @@ class Reconciler:
             not outcome.busy
             and not outcome.decisions
             and not self._dispatch.running
+            and not self._notifier.running
             and self._queue.empty()
             and not self._poller.fetching
             and not self._previews.busy
@@ -293,7 +287,7 @@ class Reconciler:
                 return outcome
             self._dispatch.launch(effects)
             self._report()
-            if all(_waits_for_an_outcome(d) for d in outcome.decisions):
+            if all(waits_for_an_outcome(d) for d in outcome.decisions):
                 # Nothing decided can enable another decision before a process reports
                 # back, so the next pass would find nothing: skip it.
                 return replace(outcome, decisions=(), busy=True)
@@ -357,6 +351,8 @@ class Reconciler:
                 alarming = sorted({r.monitor for r in results if not r.ok})
                 detail = "; ".join(r.output for r in results if not r.ok)
                 self.store.record_alarm_check(stage, alarming=alarming, detail=detail, now=now)
+            case NotifyDone():
+                self._notifier.record(item, now)
             case WatcherFailed(reason=reason):
                 raise CaptainError(
                     f"the captain's watcher of running commands failed ({reason}); the engine "
@@ -393,6 +389,8 @@ class Reconciler:
         self._drain(first=item)
 
     def _report(self) -> None:
+        """Hand the new events to the reporter, then notify them (SPEC §11)."""
+        self._notifier.send()
         for event in self.store.take_events():
             if event.kind in FAILURE_KINDS:
                 self.failures.append(event)

@@ -109,9 +109,11 @@ class Runner(Protocol):
         timeout: float,
         log: Path,
         on_end: Callable[[CommandResult], None],
+        stdin: Path | None = None,
     ) -> Running:
         """Start `command` and return at once; `on_end` gets its result, from another
-        thread (or from this call, when it could not start)."""
+        thread (or from this call, when it could not start). `stdin`, when given, is the
+        file it reads as its standard input (a notification's event)."""
         ...
 
 
@@ -153,19 +155,21 @@ class ShellRunner:
         timeout: float,
         log: Path,
         on_end: Callable[[CommandResult], None],
+        stdin: Path | None = None,
     ) -> Running:
         """Start `command`; `on_end` gets its result when it ends, times out or is
         cancelled (after its whole group is gone)."""
         out = _open_log(log)
         try:
             out.write(f"$ {command}\n".encode())
+            reading = None if stdin is None else stdin.open("rb")
             started = time.monotonic()
             try:
                 proc = subprocess.Popen(
                     ["/bin/sh", "-c", ANNOUNCE_GROUP, "/bin/sh", command],
                     cwd=cwd,
                     env=dict(env),
-                    stdin=subprocess.DEVNULL,
+                    stdin=subprocess.DEVNULL if reading is None else reading,
                     stdout=out,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
@@ -186,6 +190,9 @@ class ShellRunner:
                     )
                 )
                 return Ended()
+            finally:
+                if reading is not None:
+                    reading.close()  # the child has its own copy
         except BaseException:
             out.close()
             raise

@@ -11,7 +11,7 @@ from typing import Any
 from msgspec import Struct
 
 from release_captain.engine.requests import Reply
-from release_captain.store import Event
+from release_captain.store.events import event_json
 from release_captain.store.views import StepRow, VersionRow
 from release_captain.wording import iso, version_name
 
@@ -345,20 +345,6 @@ def version_json(row: VersionRow) -> dict[str, object]:
         "message": row.message,
         "build": row.build,
         "stages": dict(row.stages),
-    }
-
-
-def event_json(event: Event) -> dict[str, object]:
-    """One line of `captain history --json`."""
-    return {
-        "id": event.id,
-        "at": iso(event.at),
-        "kind": event.kind,
-        "version": _v(event.version),
-        "stage": event.stage,
-        "target": event.target,
-        "actor": event.actor,
-        "detail": event.detail,
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from msgspec import Struct
 
 from release_captain.store.database import Database, ReadingConnection
+from release_captain.wording import iso, version_name
 
 
 class Event(Struct, frozen=True, kw_only=True):
@@ -23,6 +24,21 @@ class Event(Struct, frozen=True, kw_only=True):
     target: str | None = None
     actor: str = "captain"
     detail: str = ""
+
+
+def event_json(event: Event) -> dict[str, object]:
+    """One line of `captain history --json`, and what a notify command reads on stdin:
+    one shape for both, so a script written against one reads the other."""
+    return {
+        "id": event.id,
+        "at": iso(event.at),
+        "kind": event.kind,
+        "version": None if event.version is None else version_name(event.version),
+        "stage": event.stage,
+        "target": event.target,
+        "actor": event.actor,
+        "detail": event.detail,
+    }
 
 
 class EventLog:

@@ -157,17 +157,27 @@ class DecisionRecorder:
         )
         self._mark_target(decision, now)
         on = "on" if step.kind == "run" else "to"  # a check runs on a version, deploys go to it
+        where = "onebox " if step.onebox else ""
         self._events.append(
             "step.started",
             at=now,
             version=decision.version,
             stage=decision.stage,
             target=decision.target,
-            detail=f"{'onebox ' if step.onebox else ''}{step.name}"
+            detail=f"{where}{step.name}"
             + (f" {on} {version_name(decision.to)}" if decision.to is not None else "")
             + (f" (attempt {attempt})" if attempt > 1 else "")
             + (f": {decision.reason}" if step.kind == "rollback" else ""),
         )
+        if step.kind == "manual":
+            self._events.append(
+                "approval.waiting",
+                at=now,
+                version=decision.version,
+                stage=decision.stage,
+                target=decision.target,
+                detail=f"{where}{step.name}: waiting for a person's sign-off (captain approve)",
+            )
         return StartedStep(
             step_id=int(cursor.lastrowid or 0), decision=decision, attempt=attempt, log=log
         )

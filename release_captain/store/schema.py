@@ -58,3 +58,10 @@ def previews(db: Database) -> None:
     """Preview environments of branches (SPEC §11), kept apart from versions."""
     for statement in STATEMENTS["0006_previews"]:
         db.execute(statement)
+
+
+@migrations(name="0007_notifications")
+def notifications(db: Database) -> None:
+    """What was notified, so no event is notified twice (SPEC §11)."""
+    for statement in STATEMENTS["0007_notifications"]:
+        db.execute(statement)

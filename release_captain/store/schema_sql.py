@@ -197,6 +197,24 @@ _PREVIEWS_V6 = [
     )""",
 ]
 
+_NOTIFICATIONS_V7 = [
+    # One row per notification started: written before its command starts and never
+    # started again, so an event is notified at most once even across a crash (SPEC §11).
+    "CREATE TABLE notifications (event_id INTEGER NOT NULL, entry INTEGER NOT NULL, "
+    "started_at REAL NOT NULL, finished_at REAL, ok INTEGER, detail TEXT NOT NULL DEFAULT '', "
+    "log TEXT NOT NULL, PRIMARY KEY (event_id, entry))",
+    "CREATE INDEX notifications_running ON notifications (finished_at)",
+    # The last event looked at for notifications: events after it are still to be
+    # matched. It starts at the newest event, so an upgrade does not notify old history.
+    "CREATE TABLE notify_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), "
+    "last_event INTEGER NOT NULL)",
+    "INSERT INTO notify_cursor (id, last_event) SELECT 1, COALESCE(MAX(id), 0) FROM events",
+    # Each version that waited for a person's approval to enter a stage, so its
+    # `approval.waiting` is recorded once per wait, not once per pass.
+    "CREATE TABLE person_waits (stage TEXT NOT NULL, version INTEGER NOT NULL, "
+    "since REAL NOT NULL, PRIMARY KEY (stage, version))",
+]
+
 #: The statements of the migrations that are plain SQL, by name.
 STATEMENTS: dict[str, tuple[str, ...]] = {
     "0001_initial": tuple(_TABLES_V1),
@@ -204,6 +222,7 @@ STATEMENTS: dict[str, tuple[str, ...]] = {
     "0004_previous_version_of_a_rollout": tuple(_PREVIOUS_V4),
     "0005_indexes_for_metrics": tuple(_METRICS_V5),
     "0006_previews": tuple(_PREVIEWS_V6),
+    "0007_notifications": tuple(_NOTIFICATIONS_V7),
 }
 #: Every migration's name, in the order they apply.
 MIGRATIONS = (
@@ -213,6 +232,7 @@ MIGRATIONS = (
     "0004_previous_version_of_a_rollout",
     "0005_indexes_for_metrics",
     "0006_previews",
+    "0007_notifications",
 )
 #: The schema version this code writes: how many migrations it knows. A database with
 #: a migration it does not know was written by a newer captain and is refused.

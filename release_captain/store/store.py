@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from release_captain.config.model import Pipeline
 from release_captain.engine.decisions import Decision
+from release_captain.engine.gates import Hold
 from release_captain.engine.state import State
 from release_captain.store.database import Database, explain_errors, open_database, transaction
 from release_captain.store.events import Event, EventLog
 from release_captain.store.loading import load_state
 from release_captain.store.metrics import MetricQueries
+from release_captain.store.notifications import Notifications
 from release_captain.store.previews import PreviewRecords
 from release_captain.store.recording import DecisionRecorder
 from release_captain.store.records import ArtefactRow, CommitRow, Started
@@ -28,6 +30,7 @@ from release_captain.store.requests import RequestQueue
 from release_captain.store.results import Results
 from release_captain.store.versions import VersionRecords
 from release_captain.store.views import Views
+from release_captain.store.waits import PersonWaits
 
 
 class Store:
@@ -48,6 +51,8 @@ class Store:
         #: Preview environments (SPEC §11); writes go inside `write()`.
         self.previews = PreviewRecords(self.db, self.events)
         self._results = Results(self.db, self.events)
+        self.notifications = Notifications(self.db, self.events, self.logs)
+        self._waits = PersonWaits(self.db, self.events)
         self._decisions = DecisionRecorder(self.db, self.events, self.logs, self._results)
 
     def close(self) -> None:
@@ -149,7 +154,16 @@ class Store:
     def recover(self, *, now: float) -> int:
         """Record what a crash cut off as interrupted; returns how many (rule R10)."""
         with self._tx():
+            self.notifications.recover(now=now)
             return self._results.recover(now=now)
+
+    def note_waits(self, holds: Mapping[str, Hold], *, now: float) -> None:
+        """Record each version that newly waits for a person at a stage's gate
+        (`approval.waiting`); writes nothing when no wait is new."""
+        new = self._waits.new(holds)
+        if new:
+            with self._tx():
+                self._waits.record(new, now=now)
 
     def append_event(
         self,

@@ -309,13 +309,14 @@ class Views:
         }
 
     def logs_of_running_commands(self) -> list[Path]:
-        """The logs of every step and build recorded as running a command: what a crash
-        may have left running (rule R10)."""
+        """The logs of every step, build and notification recorded as running a
+        command: what a crash may have left running (rule R10)."""
         kinds = sorted(PROCESS_KINDS)
         rows = self._conn.execute(
             "SELECT log FROM steps WHERE state = 'running' "
             f"AND kind IN ({','.join('?' * len(kinds))}) "
-            "UNION ALL SELECT build_log FROM versions WHERE build = 'building'",
+            "UNION ALL SELECT build_log FROM versions WHERE build = 'building' "
+            "UNION ALL SELECT log FROM notifications WHERE finished_at IS NULL",
             kinds,
         ).fetchall()
         return [Path(log) for (log,) in rows if log]

@@ -45,6 +45,17 @@ name = "prod"
 waves = [["a", "b"], ["c", "d"]]
 onebox = { approvals = [{ name = "smoke", run = "sleep 0.05" }] }
 approvals = [{ name = "settle", wait = "300ms" }]
+
+[[notify]]
+on = ["stage.*", "target.*"]
+run = "sh notify.sh"
+"""
+
+# Notes each event it is started for, then takes a while, so kills land mid-notify.
+NOTIFY = """
+read -r event
+echo "$CAPTAIN_EVENT_KIND $event" >> notified
+sleep 0.4
 """
 
 # Safe to re-run, not to run twice at once: it notes any run that starts while another
@@ -70,6 +81,7 @@ def run_crash_test(project: Project, *, kills: int, commits: int, seed: int) -> 
     rng = random.Random(seed)
     (project.root / "pipeline.toml").write_text(PIPELINE)
     (project.root / "deploy.sh").write_text(DEPLOY)
+    (project.root / "notify.sh").write_text(NOTIFY)
     project.commit("v1", **{"app.txt": "1\n"})
     made = 1
     out = project.root / "engine.out"
@@ -147,6 +159,18 @@ def check_consistency(project: Project, *, newest_content: str) -> None:
     assert any(e["kind"] == "step.interrupted" for e in history), "no kill landed mid-step"
     rejected = [e for e in history if e["kind"] == "stage.rejected"]
     assert not rejected, f"a crash made a good version fail: {rejected}"
+    check_notified_at_most_once(project, history)
+
+
+def check_notified_at_most_once(project: Project, history: list[dict]) -> None:
+    """SPEC §11: no event notified twice across the kills, and only matching ones."""
+    lines = (project.root / "notified").read_text().splitlines()
+    sent = Counter(json.loads(line.split(" ", 1)[1])["id"] for line in lines)
+    assert sent and max(sent.values()) == 1, f"notified twice: {sent.most_common(3)}"
+    kinds = {e["id"]: e["kind"] for e in history}
+    assert all(kinds[i].startswith(("stage.", "target.")) for i in sent)
+    cut_off = [e for e in history if e["kind"] == "notify.failed" and "cut off" in e["detail"]]
+    assert cut_off, "no kill landed mid-notify"
 
 
 def test_thirty_kills_lose_nothing(project: Project) -> None:

@@ -59,8 +59,8 @@ def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
 
 
 def test_the_schema_version_counts_the_migrations() -> None:
-    assert SCHEMA_VERSION == len(MIGRATIONS) == 6
-    assert MIGRATIONS[-1] == "0006_previews"
+    assert SCHEMA_VERSION == len(MIGRATIONS) == 7
+    assert MIGRATIONS[-1] == "0007_notifications"
 
 
 def test_the_migration_names_read_without_sqlite_utils_are_the_registered_ones() -> None:
