@@ -31,6 +31,7 @@ from release_captain.tui.screens.history import HistoryScreen
 from release_captain.tui.screens.incident import IncidentScreen
 from release_captain.tui.screens.log import LogScreen
 from release_captain.tui.screens.metrics import MetricsScreen
+from release_captain.tui.screens.previews import PreviewsScreen
 from release_captain.tui.screens.versions import VersionsScreen
 from release_captain.tui.theme import THEMES, default_theme
 from release_captain.tui.widgets.approval_prompt import ApprovalPrompt, prompt_title
@@ -70,6 +71,7 @@ class CaptainApp(Orders, App[None]):
         Binding("e", "history", "Events", show=False),
         Binding("i", "incident", "Incident", show=False),
         Binding("m", "metrics", "Metrics", show=False),
+        Binding("P", "previews", "Previews", show=False),
         Binding("w", "next_waiting", "Next waiting", show=False),
         Binding("escape", "back", "Back", show=False),
         Binding("q", "quit", "Quit"),
@@ -304,6 +306,10 @@ class CaptainApp(Orders, App[None]):
     def action_metrics(self) -> None:
         if not isinstance(self.screen, MetricsScreen):
             self._open(MetricsScreen())
+
+    def action_previews(self) -> None:
+        if not isinstance(self.screen, PreviewsScreen):
+            self._open(PreviewsScreen())
 
     def action_next_waiting(self) -> None:
         """Focus the next prompt on the board that waits for a person (round the list:

@@ -32,6 +32,7 @@ def commands_of(app: CaptainApp) -> list[Command]:
             "deployments, failures and lead time, stage by stage",
             app.action_metrics,
         ),
+        ("Show the previews", "each branch's preview: state, URL, age", app.action_previews),
         ("Show every key", "the key bindings", app.action_help),
     ]
     board = app.board

@@ -18,6 +18,7 @@ from msgspec.structs import replace
 from release_captain.config.model import Pipeline
 from release_captain.service import Captain
 from release_captain.service.incident import latest_failure, latest_incident, rollback_choices
+from release_captain.service.previews import PreviewView, previews
 
 if TYPE_CHECKING:
     from release_captain.service import (
@@ -89,6 +90,8 @@ class Board(Struct, frozen=True, kw_only=True):
 
     #: The forecast of each unsettled version among `versions`, newest first.
     forecasts: tuple[ForecastView, ...] = ()
+    #: Every preview environment (SPEC §11), by branch.
+    previews: tuple[PreviewView, ...] = ()
     #: When it was read; not part of the comparison, so an idle board equals the last.
     now: float
 
@@ -208,6 +211,7 @@ class Helm:
                 prompts=prompts_of(status),
                 recent=recent,
                 failure=latest_failure(events),
+                previews=tuple(previews(captain)),
                 now=self.clock(),
             )
             return replace(board, forecasts=self._forecasts(board))

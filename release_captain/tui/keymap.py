@@ -16,6 +16,7 @@ from release_captain.tui.screens.history import HistoryScreen
 from release_captain.tui.screens.incident import INCIDENT_ORDERS, IncidentScreen
 from release_captain.tui.screens.log import LogScreen
 from release_captain.tui.screens.metrics import MetricsScreen
+from release_captain.tui.screens.previews import PreviewsScreen
 from release_captain.tui.screens.versions import VersionsScreen
 from release_captain.tui.widgets.filter_bar import FilterBar
 from release_captain.tui.widgets.stage_column import StageColumn
@@ -48,6 +49,7 @@ def help_sections(app: App[None], everywhere: list[BindingType]) -> Sections:
         (HistoryScreen.HELP_TITLE, HistoryScreen.BINDINGS),
         (LogScreen.HELP_TITLE, LogScreen.BINDINGS),
         (MetricsScreen.HELP_TITLE, MetricsScreen.BINDINGS),
+        (PreviewsScreen.HELP_TITLE, PreviewsScreen.BINDINGS),
         ("Filter line", [Binding("enter", "keep", "Keep the filter"), *FilterBar.BINDINGS]),
     ]
     sections: Sections = []

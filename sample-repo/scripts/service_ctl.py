@@ -38,6 +38,8 @@ from pathlib import Path
 
 HOST = "127.0.0.1"
 ARTEFACT = "sample-service.pyz"
+#: The folder under services/ the previews live in (see `preview_instance`).
+PREVIEW_STAGE = "_preview"
 EXIT_PORT_IN_USE = 98  # the service's exit status when its port was taken meanwhile
 
 
@@ -313,8 +315,14 @@ def start(inst: Instance, pyz: Path, timeout: float) -> tuple[subprocess.Popen[b
 def deploy(args: list[str]) -> str:
     if args:
         raise Usage("deploy takes no arguments; it reads the CAPTAIN_* variables")
+    line, _ = _deploy(instance_from_env(), os.environ.get("CAPTAIN_ACTION") or "deploy")
+    return line
+
+
+def _deploy(inst: Instance, action: str) -> tuple[str, int]:
+    """Start `$CAPTAIN_ARTEFACTS`' service as `inst`, replacing what ran there:
+    (the line to print, the port it answers on)."""
     began = time.monotonic()
-    inst = instance_from_env()
     folder_env = os.environ.get("CAPTAIN_ARTEFACTS")
     if not folder_env:
         raise Usage("set CAPTAIN_ARTEFACTS to the folder holding sample-service.pyz")
@@ -322,7 +330,6 @@ def deploy(args: list[str]) -> str:
     if not artefact.is_file():
         raise Failure(f"no artefact {artefact}")
     timeout = float(os.environ.get("SAMPLE_START_TIMEOUT", "10"))
-    action = os.environ.get("CAPTAIN_ACTION") or "deploy"
     inst.folder.mkdir(parents=True, exist_ok=True)
     with locked(inst.folder):
         # Named by content: a running instance's file is never rewritten under it.
@@ -357,10 +364,49 @@ def deploy(args: list[str]) -> str:
         if old
         else f"was {before}, not running"
     )
-    return (
+    line = (
         f"{action}: {inst.name} now runs {reports} on {HOST}:{port} (pid {proc.pid}); "
         f"{replaced}; {time.monotonic() - began:.2f}s"
     )
+    return line, port
+
+
+# --- previews (SPEC §11): one instance per preview name, outside every stage ------------
+
+
+def preview_instance() -> Instance:
+    """The instance of `$CAPTAIN_PREVIEW`. Its stage, `_preview`, can be no pipeline's
+    (a stage's name starts with a letter or a digit), so a preview never replaces, nor
+    is counted with, a stage's target."""
+    name = os.environ.get("CAPTAIN_PREVIEW", "")
+    if not name or "/" in name or name.startswith("."):
+        raise Usage("set CAPTAIN_PREVIEW to the preview's name (captain preview sets it)")
+    return Instance(PREVIEW_STAGE, name, False)
+
+
+def preview(args: list[str]) -> str:
+    """Start the preview's service on a free port and write its URL where
+    `$CAPTAIN_PREVIEW_URL_FILE` says (a new head replaces the one running)."""
+    if args:
+        raise Usage("preview takes no arguments; it reads the CAPTAIN_* variables")
+    url_file = os.environ.get("CAPTAIN_PREVIEW_URL_FILE")
+    if not url_file:
+        raise Usage("set CAPTAIN_PREVIEW_URL_FILE to the file the URL goes in")
+    line, port = _deploy(preview_instance(), "preview")
+    url = f"http://{HOST}:{port}/"
+    write(Path(url_file), url)
+    return f"{line}; {url}"
+
+
+def unpreview(args: list[str]) -> str:
+    """Stop the preview's service and remove its folder (nothing running is fine)."""
+    if args:
+        raise Usage("unpreview takes no arguments; it reads CAPTAIN_PREVIEW")
+    inst = preview_instance()
+    pids = service_pids(inst.folder, exact=True)
+    stop(pids, inst.folder)
+    shutil.rmtree(inst.folder, ignore_errors=True)
+    return f"teardown: {inst.name} stopped ({len(pids)} process(es))"
 
 
 def stop_all(args: list[str]) -> str:
@@ -508,6 +554,8 @@ def error_rate(args: list[str]) -> str:
 
 COMMANDS = {
     "deploy": deploy,
+    "preview": preview,
+    "unpreview": unpreview,
     "stop-all": stop_all,
     "health": health,
     "integration": integration,

@@ -1,5 +1,6 @@
 """`captain demo --headless` end to end: the story's versions, the rollback, the fix on
-every target, and no service process left behind."""
+every target, the feature branch's preview deployed and torn down, and no service
+process left behind."""
 
 from __future__ import annotations
 
@@ -56,7 +57,14 @@ def test_the_demo_tells_its_story_and_leaves_nothing_running(tmp_path: Path) -> 
     assert "the forecast at its build" in done.stdout
     passed = r"\d\d:\d\d:\d\d\s+\d\d:\d\d:\d\d\s+(\d+[sm] (late|early)|on time)"
     assert len(re.findall(passed, done.stdout)) == 3, done.stdout
+    assert re.search(
+        r"feature/greeting was pushed; its preview runs at http://127\.0\.0\.1:\d+/", done.stdout
+    ), done.stdout
+    assert "the preview of feature/greeting was torn down" in done.stdout
     db = sqlite3.connect(tmp_path / ".captain" / "state.db")
+    previews = db.execute("SELECT kind FROM events WHERE kind LIKE 'preview.%' ORDER BY id")
+    assert [k for (k,) in previews] == ["preview.deployed", "preview.down"]
+    assert db.execute("SELECT count(*) FROM previews").fetchone() == (0,)
     assert [r[0] for r in db.execute("SELECT number FROM versions ORDER BY number")] == [1, 2, 3, 4]
     rollbacks = db.execute(
         "SELECT stage, target, detail FROM events WHERE kind = 'rollback.succeeded'"

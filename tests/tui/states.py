@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from release_captain.service import Captain
+from release_captain.store.previews import PreviewState
 from release_captain.testing import Harness, harness
 from release_captain.testing_git import git, git_env, init_repo
 
@@ -220,4 +221,50 @@ def soaking(tmp_path: Path) -> World:
     w = world(tmp_path, TWO_WAITS_PIPELINE)
     w.commit("a1b2c3d4e5f6", "Add the basket page")
     w.h.advance(60)
+    return w
+
+
+#: The pipeline with a `[preview]` table (SPEC §11).
+PREVIEW_PIPELINE = PIPELINE + '\n[preview]\ndeploy = "true"\nteardown = "true"\n'
+
+
+def put_preview(
+    w: World,
+    branch: str,
+    *,
+    state: PreviewState,
+    ago: float,
+    url: str | None = None,
+    detail: str = "",
+) -> None:
+    """Record `branch`'s preview as the previewer would have, `ago` seconds before now."""
+    store, at = w.h.store, w.h.clock() - ago
+    name = branch.replace("/", "-")
+    with store.write():
+        store.previews.begin(
+            branch, preview=name, commit="f00dfeed1234567", state="building", now=at
+        )
+        if state in ("deployed", "failed"):
+            store.previews.finish(branch, ok=state == "deployed", detail=detail, url=url, now=at)
+        elif state != "building":
+            store.previews.begin(
+                branch, preview=name, commit="f00dfeed1234567", state=state, now=at
+            )
+
+
+def previewing(tmp_path: Path) -> World:
+    """v1 waits at prod's door while two branches have previews: one deployed 3 minutes
+    ago, one whose deploy failed a minute ago."""
+    w = world(tmp_path, PREVIEW_PIPELINE)
+    w.commit("a1b2c3d4e5f6", "Add the basket page")
+    w.h.advance(300)
+    put_preview(
+        w,
+        "feature/login",
+        state="deployed",
+        ago=180,
+        url="http://127.0.0.1:40123/",
+        detail="deployed: http://127.0.0.1:40123/",
+    )
+    put_preview(w, "feature/search", state="failed", ago=60, detail="deploy exited 1")
     return w

@@ -1,5 +1,6 @@
 """Provides `CaptainHeader`: the pipeline's name, the newest version, the sources'
-heads, the engine's state and how many things wait for a person, on one line."""
+heads, the engine's state, how many previews run and how many things wait for a
+person, on one line."""
 
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ class CaptainHeader(Widget):
             engine = Content.styled(f"● engine pid {pid}", "$text-success")
         if status.engine_holding:
             engine = Content.styled(f"⏸ engine holds: {status.engine_holding}", "b $text-error")
+        shown = _previews(board)
         tail: list[Content] = []
         if board.prompts:
             count = len(board.prompts)
@@ -63,8 +65,9 @@ class CaptainHeader(Widget):
             tail.append(Content.styled("READ-ONLY", "b $text-error"))
         # Least needed first out when the line is too narrow: the heads, then the latest.
         for parts in (
-            [first, latest, heads, engine, *tail],
-            [first, latest, engine, *tail],
+            [first, latest, heads, engine, shown, *tail],
+            [first, latest, engine, shown, *tail],
+            [first, engine, shown, *tail],
             [first, engine, *tail],
             [first, *tail],
         ):
@@ -72,3 +75,15 @@ class CaptainHeader(Widget):
             if line.cell_length <= self.content_size.width:
                 return line
         return line
+
+
+def _previews(board: Board) -> Content:
+    """`2 previews` (`P` lists them), in red with how many failed; nothing when none."""
+    count = len(board.previews)
+    if not count:
+        return Content("")
+    text = f"{count} preview" + ("" if count == 1 else "s")
+    failed = sum(1 for p in board.previews if p.state == "failed")
+    if failed:
+        return Content.styled(f"{text}, {failed} failed", "b $text-error")
+    return Content.styled(text, "$text-accent")

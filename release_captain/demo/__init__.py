@@ -1,7 +1,9 @@
 """Provides `captain demo`: the sample service through the reference pipeline, as a story
 of four commits on real processes.
 
-1. a first release flows through beta, gamma and the three production waves;
+1. a first release flows through beta, gamma and the three production waves, while a
+   feature branch is pushed and deployed as a preview (`demo.preview`), torn down at the
+   end;
 2. a good change is committed while the first is still in production (several
    versions in flight);
 3. a bad change whose health fails only in `prod-wave-2/eu-west-1`: that region's bake
@@ -27,6 +29,7 @@ from msgspec.structs import replace
 
 from release_captain.config import load_pipeline
 from release_captain.config.model import Approval, Pipeline, Stage
+from release_captain.demo.preview import BRANCH, StoryPreview
 from release_captain.errors import CaptainError, UsageError
 from release_captain.runtime.git_authoring import commit, git, init_repo
 from release_captain.service import Captain, Event, ForecastView, StatusView, VersionRow
@@ -217,16 +220,30 @@ class Demo:
     def tell(self) -> None:
         """Play the story's commits over an engine run by someone else (the TUI's)."""
         captain = Captain(self.pipeline)
+        preview = StoryPreview(captain, say=self._say, author=AUTHOR)
         try:
             self._say("v1 committed: the sample service's first release")
+            self._previewed(preview.push, preview.deploy)
             for chapter in CHAPTERS:
                 self._until(captain, chapter.ready, chapter.title)
                 self._say(chapter.title)
                 self._commit(chapter)
             self._until(captain, _finished, "v4 to reach every production wave")
+            self._previewed(preview.take_down)
             self._say("v4 passed every stage: the story is over")
         finally:
+            # Cut short: its service stops with the others, and it is not left recorded.
+            with contextlib.suppress(CaptainError):
+                preview.take_down(quietly=True)
             captain.close()
+
+    def _previewed(self, *steps: Callable[[], None]) -> None:
+        """Run the preview's `steps`; their failure ends the story."""
+        try:
+            for step in steps:
+                step()
+        except (CaptainError, RuntimeError) as error:  # RuntimeError: a git command failed
+            raise DemoError(f"the preview of {BRANCH} failed: {error}") from error
 
     def stop(self) -> None:
         """End the story early (the person quit)."""
