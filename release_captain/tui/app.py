@@ -21,9 +21,9 @@ from release_captain.errors import CaptainError
 from release_captain.service import Captain
 from release_captain.tui import alerts, keymap
 from release_captain.tui.commands import CaptainCommands
-from release_captain.tui.dialogs.confirm import ConfirmDialog
 from release_captain.tui.dialogs.help import HelpDialog, Sections
 from release_captain.tui.dialogs.version import VersionDialog, version_lines
+from release_captain.tui.engine_here import EngineHere
 from release_captain.tui.helm import Board, Helm
 from release_captain.tui.orders import Orders
 from release_captain.tui.screens.board import BoardScreen
@@ -38,7 +38,7 @@ from release_captain.tui.widgets.approval_prompt import ApprovalPrompt, prompt_t
 from release_captain.tui.widgets.ticking import TICKS, ShowsTime
 
 if TYPE_CHECKING:
-    from release_captain.service import Event
+    pass
 
 #: Seconds between two checks for events of an in-process engine.
 ENGINE_POLL = 0.2
@@ -54,7 +54,7 @@ class ShowsBoard(Protocol):
         """Draw `board`."""
 
 
-class CaptainApp(Orders, App[None]):
+class CaptainApp(Orders, EngineHere, App[None]):
     """The TUI: the board first; versions, history and logs on top of it."""
 
     CSS_PATH = "app.tcss"
@@ -216,63 +216,6 @@ class CaptainApp(Orders, App[None]):
             for node in (screen, *screen.query(f".{TICKS}")):
                 if isinstance(node, ShowsTime):
                     node.show_time(now)
-
-    # -- the engine in this process ------------------------------------------------
-
-    @work(thread=True, group="engine", exit_on_error=False)
-    def run_engine(self) -> None:
-        """Run the engine until stopped (or idle); never on the UI thread."""
-        assert self.engine is not None
-        try:
-            self.engine.run(
-                until_idle=self.until_idle, stop=self.engine_stop, on_event=self._engine_event
-            )
-        except BaseException as error:  # reported after the app closes
-            self.engine_error = error
-        finally:
-            self.engine.close()
-            self.engine_done.set()
-
-    def _engine_event(self, event: Event) -> None:
-        self._engine_events.set()
-
-    def _engine_tick(self) -> None:
-        if self._engine_events.is_set():
-            self._engine_events.clear()
-            self.refresh_now()
-        if self.engine_done.is_set() and not self.engine_stop.is_set():
-            self.engine_stop.set()
-            if self.engine_error is not None:
-                error = self.engine_error
-                self.exit(return_code=error.exit_code if isinstance(error, CaptainError) else 1)
-            else:
-                self.exit()
-
-    async def action_quit(self) -> None:
-        """Leave; with the engine running here, only once the person confirms that it
-        stops (and, with it, the deploys in flight)."""
-        if self.engine_started and not self.engine_done.is_set():
-            if not isinstance(self.screen, ConfirmDialog):
-                self._quit()
-            return
-        self.exit()
-
-    @work(group="quit", exclusive=True)
-    async def _quit(self) -> None:
-        title, lines = keymap.stopping_lines(self.board)
-        answer = await self.push_screen_wait(ConfirmDialog(title, lines, confirm="Stop and quit"))
-        if answer is None:
-            return
-        if not self.engine_done.is_set():
-            self.engine_stop.set()
-            self.notify("stopping the engine…", timeout=30)
-            await asyncio.to_thread(self.engine_done.wait, 60)
-        self.exit()
-
-    def stop_from_signal(self) -> None:
-        """SIGTERM: stop the engine and leave."""
-        self.engine_stop.set()
-        self.exit()
 
     # -- screens -----------------------------------------------------------------
 
