@@ -4,6 +4,7 @@ process left behind."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -81,3 +82,8 @@ def test_the_demo_tells_its_story_and_leaves_nothing_running(tmp_path: Path) -> 
     assert len(targets) == 1 + 2 + 1 + 2 + 3
     assert {(v, s) for _, _, v, s in targets} == {(4, "succeeded")}
     assert service_processes(str(tmp_path)) == []
+    # The reference pipeline's [[notify]] got each event it asked for, once.
+    sent = (tmp_path / ".captain" / "notifications.jsonl").read_text().splitlines()
+    kinds = [json.loads(line)["kind"] for line in sent if line.strip()]
+    assert kinds.count("rollback.succeeded") == 1 and "approval.waiting" in kinds
+    assert "stage.rejected" in kinds and "step.passed" not in kinds
