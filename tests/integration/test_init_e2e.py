@@ -142,3 +142,15 @@ def test_any_other_repository_goes_through_every_stage(tmp_path: Path) -> None:
     init_validate_run(repo)
     current = repo / ".captain" / "targets" / "prod-wave-2" / "region-2" / "current"
     assert (current / "bin" / "hello").read_text() == OTHER_PROJECT["bin/hello"]
+
+
+def test_a_repository_whose_head_holds_no_files_goes_through_every_stage(
+    tmp_path: Path,
+) -> None:
+    """A first, empty commit (`git commit --allow-empty`) is a release of nothing: every
+    stage takes it, rather than gamma's health check calling an empty release unhealthy."""
+    repo = init_repo(tmp_path / "fresh")
+    subprocess.run(
+        ["git", "-C", str(repo), "commit", "-q", "--allow-empty", "-m", "start"], check=True
+    )
+    init_validate_run(repo)

@@ -3,7 +3,8 @@
 #
 # An approval in gamma (STAGE and TARGET from $CAPTAIN_STAGE and $CAPTAIN_TARGET) and the
 # `health` monitor of the production bakes (given as arguments). Here healthy means: the
-# target has a current release and it is not empty. For a real service, ask it:
+# target has a current release (an empty commit's release is an empty folder, and
+# healthy). For a real service, ask it:
 # `curl --fail --max-time 2 https://$target.example.internal/health`, or read its error
 # rate from your metrics.
 set -eu
@@ -12,7 +13,7 @@ stage="${1:-$CAPTAIN_STAGE}"
 name="${2:-$CAPTAIN_TARGET}"
 target="$CAPTAIN_STATE_DIR/targets/$stage/$name"
 
-if [ ! -d "$target/current" ] || [ -z "$(ls -A "$target/current")" ]; then
+if [ ! -d "$target/current" ]; then
   echo "$stage/$name has no current release"
   exit 1
 fi
