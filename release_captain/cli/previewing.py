@@ -76,4 +76,8 @@ def _print_list(rows: "list[PreviewView]", *, as_json: bool) -> None:
     out = table("branch", "preview", "commit", "state", "url")
     for v in rows:
         out.add_row(v.branch, v.preview, v.commit[:12], v.state, v.url or "-")
+    # The name and the URL are what a person copies: a narrow terminal or a pipe wraps
+    # the branch instead of cutting them.
+    for index, values in ((1, [v.preview for v in rows]), (4, [v.url or "-" for v in rows])):
+        out.columns[index].min_width = max(map(len, values), default=1)
     console.print(out)

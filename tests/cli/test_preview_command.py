@@ -166,3 +166,14 @@ def test_a_failed_deploy_exits_1_and_is_recorded_failed(project: Path) -> None:
     assert listed[0]["state"] == "failed"
     (project / "fail-deploy").unlink()
     assert invoke(project, "preview", BRANCH).exit_code == 0, "a person's retry deploys again"
+
+
+def test_the_plain_list_never_cuts_the_name_or_the_url(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a narrow terminal or a pipe the branch wraps; the preview's name and URL, what
+    a person copies, stay whole."""
+    monkeypatch.setenv("COLUMNS", "60")
+    assert invoke(project, "preview", BRANCH).exit_code == 0
+    listed = invoke(project, "preview", "--list").stdout
+    assert "feature-login-page" in listed and "http://127.0.0.1:8123/" in listed
