@@ -262,3 +262,11 @@ def floor_figure(bench: str, samples: list[float], label: str = "") -> Figure:
     """The info row of `interpreter_floor` samples taken during a benchmark."""
     name = "↳ python -c pass beside these runs" + (f", {label}" if label else "")
     return Figure(bench=bench, name=name, unit="ms", samples=samples)
+
+
+def cold_ms(argv: Sequence[str], *, cwd: Path, out: Path, timeout: float, what: str) -> float:
+    """Run `argv` once in a fresh process (its output to `out`), check it exited 0 in
+    time, and return its wall time in milliseconds, start-up included."""
+    timed = timed_run(argv, cwd=cwd, timeout=timeout, stdout=out)
+    check(timed, what, out)
+    return timed.seconds * 1000

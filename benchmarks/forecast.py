@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from benchmarks.common import BenchmarkError, Figure, captain_command, check, temp_folder, timed_run
+from benchmarks.common import BenchmarkError, Figure, captain_command, cold_ms, temp_folder
 from benchmarks.history import copy_project, history_store
 from benchmarks.pipelines import reference
 
@@ -18,18 +18,17 @@ TIMEOUT = 30.0
 
 def run(repeat: int) -> list[Figure]:
     source = history_store(reference(), VERSIONS)
-    samples: list[float] = []
     with temp_folder(NAME) as tmp:
         project = tmp / "project"
         copy_project(source, project)
         argv = [*captain_command(), "forecast", "--json"]
         out = tmp / "forecast.json"
-        check(timed_run(argv, cwd=project, timeout=TIMEOUT, stdout=out), "captain forecast")
+        what = "captain forecast --json"
+        cold_ms(argv, cwd=project, out=out, timeout=TIMEOUT, what=what)
         _verify(out)
-        for _ in range(repeat):
-            timed = timed_run(argv, cwd=project, timeout=TIMEOUT, stdout=out)
-            check(timed, "captain forecast --json", out)
-            samples.append(timed.seconds * 1000)
+        samples = [
+            cold_ms(argv, cwd=project, out=out, timeout=TIMEOUT, what=what) for _ in range(repeat)
+        ]
     return [
         Figure(
             bench=NAME,

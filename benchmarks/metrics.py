@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from benchmarks.common import BenchmarkError, Figure, captain_command, check, temp_folder, timed_run
+from benchmarks.common import BenchmarkError, Figure, captain_command, cold_ms, temp_folder
 from benchmarks.history import copy_project, history_store
 from benchmarks.pipelines import reference
 
@@ -31,13 +31,12 @@ def run(repeat: int) -> list[Figure]:
         copy_project(source, project)
         metrics = [*captain_command(), "metrics", "--json"]
         out = tmp / "metrics.json"
-        check(timed_run(metrics, cwd=project, timeout=TIMEOUT, stdout=out), "captain metrics")
+        cold_ms(metrics, cwd=project, out=out, timeout=TIMEOUT, what="captain metrics")
         _verify(out)
         for _ in range(repeat):
             for argv, samples in ((metrics, whole), ([*metrics, "--since", "1h"], recent)):
-                timed = timed_run(argv, cwd=project, timeout=TIMEOUT, stdout=out)
-                check(timed, " ".join(argv[1:]), out)
-                samples.append(timed.seconds * 1000)
+                what = " ".join(argv[1:])
+                samples.append(cold_ms(argv, cwd=project, out=out, timeout=TIMEOUT, what=what))
     return [
         Figure(
             bench=NAME,
