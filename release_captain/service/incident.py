@@ -57,6 +57,8 @@ class IncidentView(Struct, frozen=True, kw_only=True):
     reason: str
     #: The version the target runs now (after an automatic rollback, the one it got).
     running: int | None
+    #: A newer version has since succeeded on the target: the failure is history.
+    over: bool = False
     #: Where the target may be rolled back to, newest first.
     choices: tuple[RollbackChoice, ...]
     #: The stage after this one (the next wave), which a person may pause.
@@ -111,6 +113,10 @@ def latest_incident(captain: Captain) -> IncidentView | None:
         output=output,
         reason=reason_of(event, output),
         running=now.version if now else None,
+        over=now is not None
+        and now.version is not None
+        and now.version > event.version
+        and now.state == "succeeded",
         choices=rollback_choices(captain, where),
         next_stage=names[at + 1] if at + 1 < len(names) else None,
         rejected=(captain.store.views.stage_version(event.stage, event.version) or ("",))[0]

@@ -66,3 +66,16 @@ def test_a_version_the_engine_refuses_says_why(tmp_path: Path) -> None:
 
 def test_nothing_failed_is_no_incident(tmp_path: Path) -> None:
     assert incident.latest_incident(states.idle(tmp_path).captain) is None
+
+
+def test_an_incident_a_later_version_healed_says_it_is_over(tmp_path: Path) -> None:
+    """v4 alarmed in gamma and was rolled back; v5 then succeeded there. The newest
+    failure is still v4's, but nobody should roll a healthy target back for it."""
+    w = incidents.alarmed(tmp_path)
+    found = incident.latest_incident(w.captain)
+    assert found is not None and not found.over
+    w.h.runner.script["errors"] = 0
+    incidents.shipped(w, "e5f6a7b8c9d0", "Smaller buttons")
+    found = incident.latest_incident(w.captain)
+    assert found is not None and found.version == 4
+    assert found.running == 5 and found.over

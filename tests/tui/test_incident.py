@@ -118,3 +118,15 @@ async def test_r_is_not_offered_for_a_version_its_failure_rejected(tmp_path: Pat
         await pilot.press("r")
         await pilot.pause()
         assert isinstance(app.screen, IncidentScreen)
+
+
+async def test_an_incident_a_later_version_healed_says_so(tmp_path: Path) -> None:
+    w = incidents.alarmed(tmp_path)
+    w.h.runner.script["errors"] = 0
+    incidents.shipped(w, "e5f6a7b8c9d0", "Smaller buttons")
+    app = app_over(w)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(app, pilot)
+        assert "runs v5 now, which succeeded there since: this incident is over" in (
+            screen_text(app)
+        )

@@ -118,9 +118,10 @@ class IncidentScreen(Screen[None]):
 
     def _facts(self, incident: IncidentView) -> Content:
         runs = look.version(incident.running) if incident.running is not None else "nothing"
-        return Content.assemble(
-            (incident.event.detail, "i"), "\n", f"{incident.target} runs {runs} now"
-        )
+        now = f"{incident.target} runs {runs} now"
+        if incident.over:  # say so before anyone rolls a healthy target back
+            now += ", which succeeded there since: this incident is over"
+        return Content.assemble((incident.event.detail, "i"), "\n", now)
 
     def _next(self, incident: IncidentView) -> Content:
         wave = incident.next_stage or "—"
