@@ -29,10 +29,11 @@ from release_captain.runtime.branches import branch_heads, ready
 from release_captain.runtime.builder import Builder, BuildOutcome
 from release_captain.runtime.environment import command_env
 from release_captain.runtime.folders import remove_tree
+from release_captain.runtime.leftovers import end_leftovers
 from release_captain.runtime.shell import Runner, ShellRunner
 from release_captain.store import Store
 from release_captain.store.database import private_dir, private_file
-from release_captain.store.previews import PreviewRow
+from release_captain.store.previews import UNFINISHED, PreviewRow
 
 
 class PreviewOutcome(Struct, frozen=True, kw_only=True):
@@ -97,6 +98,7 @@ class Previewer:
                     f"'{other.branch}'s: take that one down first"
                 )
             row = self.store.previews.get(branch)
+            self._end_cut_off(row)
             if row is not None and _current(row, head, retry_failed=retry_failed):
                 return self._outcome(branch, changed=False, ok=row.state == "deployed")
             return self._build_and_deploy(preview, branch, name, head)
@@ -111,6 +113,7 @@ class Previewer:
         if row is None:
             raise StateConflict(f"branch '{branch}' has no preview")
         with self._held(row.preview):
+            self._end_cut_off(self.store.previews.get(branch))
             self._begin(branch, row.preview, row.commit, "tearing-down")
             log = self._log(row.preview)
             if preview.teardown is not None:
@@ -260,6 +263,14 @@ class Previewer:
 
     def _log(self, name: str) -> Path:
         return self.pipeline.state_dir / "logs" / "previews" / f"{name}.log"
+
+    def _end_cut_off(self, row: PreviewRow | None) -> None:
+        """A row left unfinished means the process that held the preview's lock died
+        mid-command (rule R10): end what its build, deploy or teardown left running
+        (named in the preview's log) before doing it again, so two never run at once.
+        Called with the lock held, so no live process is working on the preview."""
+        if row is not None and row.state in UNFINISHED:
+            end_leftovers([self._log(row.preview)], self.pipeline.state_dir)
 
     @contextlib.contextmanager
     def _held(self, name: str) -> Iterator[None]:

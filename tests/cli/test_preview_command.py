@@ -177,3 +177,53 @@ def test_the_plain_list_never_cuts_the_name_or_the_url(
     assert invoke(project, "preview", BRANCH).exit_code == 0
     listed = invoke(project, "preview", "--list").stdout
     assert "feature-login-page" in listed and "http://127.0.0.1:8123/" in listed
+
+
+@pytest.mark.slow
+def test_a_preview_deploy_a_killed_captain_left_running_is_ended_before_the_next(
+    project: Path,
+) -> None:
+    """SIGKILL `captain preview` mid-deploy: the deploy's process group outlives it.
+    The next `captain preview` of that branch ends it before deploying again, so two
+    deploys of one preview never run at once (rule R10)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    slow = PREVIEW.replace(
+        "mkdir -p out\n",
+        "mkdir -p out\n[ -f slow ] && { echo $$ > out/slow.pid; exec sleep 300; }\n",
+    )
+    (project / "preview.sh").write_text(slow)
+    (project / "slow").write_text("")
+    argv = [sys.executable, "-m", "release_captain", "preview", BRANCH]
+    first = subprocess.Popen(
+        argv, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    pid_file = project / "out" / "slow.pid"
+    deadline = time.monotonic() + 60
+    while not pid_file.exists() or not pid_file.read_text().strip():
+        assert time.monotonic() < deadline, "the slow deploy never started"
+        time.sleep(0.05)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    leftover = int(pid_file.read_text())
+    assert alive(leftover)  # the cut-off deploy still runs
+
+    (project / "slow").unlink()
+    done = subprocess.run(argv, cwd=project, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not alive(leftover), "the cut-off deploy was left running"
+    listed = json.loads(invoke(project, "preview", "--list", "--json").stdout)
+    assert [row["state"] for row in listed] == ["deployed"]
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` still runs (an ended process its new parent has not reaped yet is
+    a zombie: it runs nothing)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return False
+    return fields[0] != "Z"
